@@ -75,3 +75,26 @@ def load_weights_if_any(model, weights):
     if weights:
         model.load_weights(weights)
     return model
+
+
+def feature_pooling(x, pooling):
+    """Without a top: the feature map itself, or its global average / max (``pooling``)."""
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D(name="max_pool")(x)
+    return x
+
+
+def finish_model(inputs, outputs, name, input_tensor=None, weights=None):
+    """The ``keras.Model`` from the input (or ``input_tensor``'s source) to ``outputs``, weights loaded."""
+    if input_tensor is not None:
+        inputs = keras.utils.get_source_inputs(input_tensor)
+    return load_weights_if_any(keras.Model(inputs, outputs, name=name), weights)
+
+
+def registered_min_input(model_name):
+    """The smallest (height, width) ``model_name`` accepts: its ``min_input`` in the catalogue."""
+    from cnnkit.models.registry import info
+
+    return info(model_name).min_input

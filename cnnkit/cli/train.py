@@ -1,0 +1,50 @@
+"""``cnnkit train MODEL``: train a registered model on a dataset with the demo's steps."""
+
+from __future__ import annotations
+
+import sys
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("train", help="train a registered model (cnnkit.models.names()) on a dataset",
+                                   description="Build MODEL with cnnkit.models.get, train it and save "
+                                               "history, curves, confusion matrix, metrics and model to --out.")
+    parser.add_argument("model", metavar="MODEL", help="registered model name, e.g. SimpleCNN, LeNet5, ResNet18")
+    parser.add_argument("--dataset", default="fashion_mnist", help="fashion_mnist (default), mnist or digits")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--train-subset", type=int, default=None, metavar="N")
+    parser.add_argument("--image-size", type=int, default=None, metavar="S",
+                        help="resize images to SxS (e.g. 32 for LeNet5 or ResNet on 28x28 data)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=None, metavar="DIR", help="output folder (default runs/<MODEL>-<dataset>)")
+    parser.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    from pathlib import Path
+
+    from cnnkit.data import DataError, manifest
+    from cnnkit.models import info
+    from cnnkit.train.run import TRAIN_STEPS, TrainRun, run_steps
+
+    try:
+        model_name = info(args.model).name
+        dataset = manifest.canonical(args.dataset)
+    except (KeyError, ValueError) as exc:
+        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out or f"runs/{model_name}-{dataset}")
+    run = TrainRun(out=out, dataset=dataset, model_name=model_name, epochs=args.epochs,
+                   batch_size=args.batch_size, learning_rate=args.learning_rate,
+                   train_subset=args.train_subset, image_size=args.image_size, seed=args.seed)
+    try:
+        run_steps(TRAIN_STEPS, run)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # e.g. an input too small for the architecture: the message says the fix
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,28 @@
+"""Training essentials: seeding, compile/fit with course defaults, JSON history, test-set metrics, the demo.
+
+Imported lazily so ``import cnnkit.train`` does not load TensorFlow.
+"""
+
+from cnnkit._lazy import lazy_exports
+
+_LAZY = {
+    "set_seed": "seed",
+    "compile_classifier": "fit",
+    "fit": "fit",
+    "save_history": "history",
+    "load_history": "history",
+    "history_dict": "history",
+    "evaluate_classifier": "metrics",
+    "classification_report": "metrics",
+    "confusion_matrix": "metrics",
+    "predict_classes": "metrics",
+    "ClassificationReport": "metrics",
+    "run_demo": "demo",
+    "DEMO_STEPS": "demo",
+    "TrainRun": "run",
+    "Step": "run",
+    "run_steps": "run",
+    "TRAIN_STEPS": "run",
+}
+__getattr__ = lazy_exports(__name__, _LAZY)
+__all__ = list(_LAZY)

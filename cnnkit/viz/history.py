@@ -1,0 +1,32 @@
+"""Training curves: one panel per metric (loss, accuracy, ...), training and validation together."""
+
+from __future__ import annotations
+
+from matplotlib.ticker import MaxNLocator
+
+from cnnkit.train.history import history_dict
+from cnnkit.viz._figure import finish, new_figure
+
+
+def plot_history(history, path=None, title: str | None = None):
+    """Plot a Keras ``History`` / dict / JSON path; saved to ``path`` when given. Returns the Figure."""
+    metrics = history_dict(history)
+    names = sorted((m for m in metrics if not m.startswith("val_") and m != "learning_rate"),
+                   key=lambda m: m != "loss")  # loss first, then the metrics in Keras' order
+    if not names:
+        raise ValueError(f"history has no training metrics to plot (keys: {list(metrics)})")
+    fig = new_figure(4.2 * len(names), 3.4)
+    for ax, name in zip(fig.subplots(1, len(names), squeeze=False)[0], names):
+        for key, style in ((name, "o-"), (f"val_{name}", "s--")):
+            if key in metrics:
+                values = metrics[key]
+                ax.plot(range(1, len(values) + 1), values, style, label="validation" if key.startswith("val_") else "training")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.set_title(name.replace("_", " "))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    return finish(fig, path)
