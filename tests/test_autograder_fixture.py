@@ -7,8 +7,11 @@ fixture notebook itself: test_add is worth 2, test_square 1 (tests/fixtures/cour
 
 from __future__ import annotations
 
+import copy
 import csv
+import html
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -30,6 +33,16 @@ def _cell(nb, grade_id):
     return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
 
+def _training_cell(nb):
+    return next(c for c in nb.cells if "training" in c.metadata.get("tags", []))
+
+
+def _code(source):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.pop("id", None)  # the fixture is nbformat 4.4, which has no cell ids
+    return cell
+
+
 def _solution():
     return nbformat.read(FIXTURE / A / f"{A}.ipynb", as_version=4)
 
@@ -48,21 +61,21 @@ def _students(release_nb):
     _cell(nb, "square").source = "def sq(x):\n    return x * x"
     s["deleted"] = nb
     nb = _solution()
-    nb.cells.insert(3, nbformat.from_dict(dict(_cell(nb, "test_add"))))
+    nb.cells.insert(3, copy.deepcopy(_cell(nb, "test_add")))
     s["duplicated"] = nb
     nb = _solution()
     _cell(nb, "add").source = "def add(a, b):\n    while True:\n        pass"
-    nb.cells.insert(2, nbformat.v4.new_code_cell("add(1, 1)"))
+    nb.cells.insert(2, _code("add(1, 1)"))
     s["loop"] = nb
     nb = _solution()
     hog = "import time\nhog = []\nwhile True:\n    hog.append(bytearray(50 * 2**20))\n    time.sleep(0.05)"
-    nb.cells.insert(3, nbformat.v4.new_code_cell(hog))
+    nb.cells.insert(3, _code(hog))
     s["hog"] = nb
     nb = _solution()  # 4 s of "training": over the 3 s cell budget, inside the 30 s training budget
-    _cell(nb, "train").source = "import time\ntime.sleep(4)\ntrained = True"
+    _training_cell(nb).source = "import time\ntime.sleep(4)\ntrained = True"
     s["trainer"] = nb
     nb = _solution()  # a training cell that outlives the whole-submission budget
-    _cell(nb, "train").source = "import time\ntime.sleep(120)"
+    _training_cell(nb).source = "import time\ntime.sleep(120)"
     s["slowtrain"] = nb
     return s
 
@@ -119,9 +132,10 @@ def test_deleted_cell_and_renamed_function(graded):
     _, by, _ = graded
     r = by["deleted"]
     assert r.status == "broken"
-    assert any("'test_add' was deleted" in x for x in r.reasons)
+    # the deleted read-only test cell is put back and graded: add is still correct
+    assert any("'test_add' was deleted — restored" in x for x in r.reasons)
     assert any("NameError" in x and "square" in x for x in r.reasons)
-    assert _points(r)["test_square"] == 0
+    assert _points(r) == {"test_add": 2, "test_square": 0}
 
 
 def test_duplicated_cell_graded_once(graded):
@@ -134,7 +148,7 @@ def test_duplicated_cell_graded_once(graded):
 def test_infinite_loop_times_out_and_rest_is_graded(graded):
     _, by, _ = graded
     r = by["loop"]
-    assert r.status == "timeout" and any("3 s budget" in x for x in r.reasons)
+    assert r.status == "timeout" and any("cell #3 ran over its 3 s budget" in x for x in r.reasons)
     assert _points(r) == {"test_add": 0, "test_square": 1}
 
 
@@ -147,8 +161,8 @@ def test_memory_hog_is_stopped_and_earlier_cells_count(graded):
 
 def test_training_tag_gets_the_training_budget(graded):
     _, by, _ = graded
-    assert by["trainer"].status == "missing-file" or by["trainer"].status == "ok"
-    assert by["trainer"].status == "ok" and by["trainer"].score == 3
+    r = by["trainer"]
+    assert r.status == "ok" and r.score == 3, r.reasons
 
 
 def test_submission_budget_stops_the_kernel(graded):
@@ -176,10 +190,11 @@ def test_outputs_grades_csv_report_and_gradebook(graded):
 
 def test_feedback_shows_hidden_message_not_source(graded):
     batch, by, _ = graded
-    html = (batch.out / "feedback" / "hardcoded" / A / f"{A}.html").read_text()
-    assert "hidden check: add(-5, 5) should be 0" in html
-    assert "assert add(-5, 5)" not in html and "add(-5, 5) == 0" not in html
-    assert "assert add(1, 2) == 3" in html  # visible tests stay visible
+    page = (batch.out / "feedback" / "hardcoded" / A / f"{A}.html").read_text()
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))  # drop the syntax-highlighting markup
+    assert "hidden check: add(-5, 5) should be 0" in text
+    assert "add(-5, 5) == 0" not in text
+    assert "assert add(1, 2) == 3" in text  # visible tests stay visible
 
 
 def test_lms_zip_is_collected(tmp_path):

@@ -3,6 +3,7 @@
 shapes, layer by layer (hence after every stage). Each pair is built once and then released."""
 
 import gc
+import math
 
 import pytest
 
@@ -23,8 +24,7 @@ PAIRS = {
 
 
 def _counts(model):
-    trainable = sum(int(w.shape.num_elements()) if hasattr(w.shape, "num_elements") else
-                    int(__import__("math").prod(w.shape)) for w in model.trainable_weights)
+    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
     total = model.count_params()
     return {"total": total, "trainable": trainable, "non_trainable": total - trainable}
 

@@ -32,8 +32,10 @@ from cnnkit.analysis.shapes import (
 _LAZY = {
     "receptive_field": "receptive",
     "receptive_field_table": "receptive",
+    "ReceptiveField": "receptive",
     "summarize": "summary",
     "Summary": "summary",
+    "SummaryMismatchError": "summary",
 }
 __getattr__ = lazy_exports(__name__, _LAZY)
 

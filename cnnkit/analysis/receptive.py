@@ -296,11 +296,6 @@ def _shape(tensor) -> tuple:
     return tuple(tensor.shape)[1:]
 
 
-def is_known_leaf(layer) -> bool:
-    """A layer whose arithmetic the analysis knows without looking inside."""
-    return layer_geometry(layer) is not None or _is_keras_builtin(layer)
-
-
 def _is_keras_builtin(layer) -> bool:
     return type(layer).__module__.startswith("keras.")
 
@@ -410,8 +405,8 @@ def walk(outputs, input_fields: dict, depth: int = 0, expand: bool = True):
                 g.field = _merge([inner_fields.get(id(t)) for t in inner_outs[:1]])
                 g.inner_outputs = inner_outs
             except Exception as exc:  # an exotic call(): report the layer as a whole
-                g.children, g.trace_error = None, f"{type(exc).__name__}: {exc}"
-                g.field = _keras_step(op, [fields.get(id(t)) for t in ins], g.in_shapes(), _shape(outs[0]))
+                g.children, g.trace_error = None, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+                g.field = None  # its sublayers' geometry is unknown
         else:
             try:
                 g.field = _keras_step(op, [fields.get(id(t)) for t in ins], g.in_shapes(), _shape(outs[0]))
@@ -421,6 +416,18 @@ def walk(outputs, input_fields: dict, depth: int = 0, expand: bool = True):
             fields[id(t)] = g.field
         nodes.append(g)
     return nodes
+
+
+def build_if_needed(model, input_shape=None) -> None:
+    """Build a model that has no input yet (a Sequential without ``keras.Input``) for ``input_shape``.
+
+    Done before a walk's :func:`restoring_nodes`, so the nodes the build creates are kept.
+    """
+    built_inputs = None
+    with contextlib.suppress(Exception):
+        built_inputs = model.inputs
+    if not built_inputs and input_shape is not None:
+        model.build((None, *(None if d is None else int(d) for d in input_shape)))
 
 
 def model_graph(model, input_shape=None):
@@ -436,7 +443,7 @@ def model_graph(model, input_shape=None):
     if input_shape is not None:
         shape = tuple(None if d is None else int(d) for d in input_shape)
         if not built_inputs:
-            model.build((None, *shape))
+            build_if_needed(model, shape)
             return list(model.inputs), list(model.outputs)
         if len(built_inputs) == 1 and _shape(built_inputs[0]) == shape:
             return list(model.inputs), list(model.outputs)
@@ -591,25 +598,24 @@ def _is_model(obj) -> bool:
     return isinstance(obj, keras.Model)
 
 
-def receptive_field_table(model_or_layers, input_size=None):
+def _model_nodes(model, input_shape):
+    build_if_needed(model, input_shape)
+    with restoring_nodes(model):
+        inputs, outputs = model_graph(model, input_shape)
+        fields = {id(t): ReceptiveField.identity(len(spatial_dims(_shape(t))) or 1)
+                  for t in inputs if _producer(t) is None}
+        return walk(outputs, fields), outputs
+
+
+def receptive_field_table(model_or_layers, input_size=None, input_shape=None):
     """``[(layer name, ReceptiveField), ...]`` for every layer of a model (every call, in graph
     order) or every item of a list of layers / specs such as ``[(3, 1), ("pool", 2, 2)]``.
 
-    ``input_size`` (int or (height, width)) is needed only for ``padding="same"`` with stride > 1
-    and for global layers in a plain list; a model supplies its own.
+    ``input_size`` (int or (height, width)) is needed in a plain list only for ``padding="same"``
+    with stride > 1 and for global layers; ``input_shape`` (H, W, C) builds or re-sizes a model.
     """
     if _is_model(model_or_layers):
-        model = model_or_layers
-        shape = None
-        if input_size is not None:
-            raise ValueError(
-                "input_size= applies to lists of layers; for a model pass the shape when building it "
-                "or use summarize(model, input_shape=...)"
-            )
-        with restoring_nodes(model):
-            inputs, outputs = model_graph(model, shape)
-            nodes = walk(outputs, {id(t): ReceptiveField.identity(len(spatial_dims(_shape(t))) or 1)
-                                   for t in inputs if _producer(t) is None})
+        nodes, _ = _model_nodes(model_or_layers, input_shape)
         return [(g.name, g.field) for g in nodes]
     items = list(model_or_layers)
     if not items:
@@ -617,18 +623,14 @@ def receptive_field_table(model_or_layers, input_size=None):
     return _walk_list(items, input_size)
 
 
-def receptive_field(model_or_layers, input_size=None) -> ReceptiveField:
+def receptive_field(model_or_layers, input_size=None, input_shape=None) -> ReceptiveField:
     """Receptive field (size, jump, start) at the end of a stack of layers or at a model's output
     (the largest one when a model has several outputs, e.g. GoogLeNet's auxiliary heads)."""
     if _is_model(model_or_layers):
         model = model_or_layers
-        with restoring_nodes(model):
-            inputs, outputs = model_graph(model, None)
-            nodes = walk(outputs, {id(t): ReceptiveField.identity(len(spatial_dims(_shape(t))) or 1)
-                                   for t in inputs if _producer(t) is None})
+        nodes, outputs = _model_nodes(model, input_shape)
         by_tensor = {id(t): g.field for g in nodes for t in g.outputs}
-        ends = [by_tensor.get(id(t)) for t in outputs]
-        known = [f for f in ends if f is not None]
+        known = [f for f in (by_tensor.get(id(t)) for t in outputs) if f is not None]
         if not known:
             raise ValueError(
                 f"{model.name}: the receptive field could not be followed to the output (a layer "

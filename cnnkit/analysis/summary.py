@@ -30,13 +30,14 @@ from cnnkit.analysis.receptive import (
     ReceptiveField,
     _producer,
     _shape,
+    build_if_needed,
     layer_geometry,
     model_graph,
     restoring_nodes,
     spatial_dims,
     walk,
 )
-from cnnkit.analysis.shapes import conv_output_formula, conv_output_size, pool_output_size
+from cnnkit.analysis.shapes import conv_output_formula, conv_output_size
 
 __all__ = ["Summary", "SummaryMismatchError", "summarize"]
 
@@ -215,7 +216,22 @@ def _leaf_facts(layer, in_shapes, keras_out):
         facts["out_shape"] = tuple(out)
         params(0)
         return facts
-    if _op_name(layer) in _MERGE and all(s == x for s in in_shapes):
+    if isinstance(layer, L.Reshape) and all(d is not None for d in x):
+        target = list(layer.target_shape)
+        if -1 in target:
+            known = math.prod(d for d in target if d != -1)
+            target[target.index(-1)] = math.prod(x) // known
+        facts["out_shape"] = tuple(target)
+        params(0)
+        return facts
+    if _op_name(layer) in _MERGE and all(d is not None for shp in in_shapes for d in shp):
+        # Element-wise merges broadcast, e.g. a squeeze-excitation gate 1x1xC times HxWxC.
+        import numpy as np
+
+        facts["out_shape"] = tuple(int(d) for d in np.broadcast_shapes(*in_shapes))
+        params(0)
+        return facts
+    if _op_name(layer) in _MERGE and all(shp == x for shp in in_shapes):
         facts["out_shape"] = x
         params(0)
         return facts
@@ -223,7 +239,7 @@ def _leaf_facts(layer, in_shapes, keras_out):
         facts["out_shape"] = x
         params(0)
         return facts
-    if not isinstance(layer, L.Layer) and tuple(keras_out) == x:
+    if not isinstance(layer, L.Layer) and keras_out is not None and tuple(keras_out) == x:
         # A keras.ops operation (x + y, ops.relu) on equal shapes: element-wise, no weights.
         facts["out_shape"] = x
         params(0)
@@ -235,6 +251,34 @@ def _op_name(op) -> str:
     return type(op).__name__
 
 
+def _sublayers(layer):
+    from cnnkit.analysis.receptive import sublayers
+
+    return sublayers(layer)
+
+
+def _shape_from_weights(layer):
+    """A stand-in input shape (unknown spatial size) read from a built layer's kernel, so the
+    parameter formulas apply without a traced input."""
+    L = _keras().layers
+    if not getattr(layer, "built", False):
+        return None  # never called: no weights, nothing to count
+    kernel = getattr(layer, "kernel", None)
+    if isinstance(layer, L.SeparableConv2D):
+        return (None, None, int(layer.depthwise_kernel.shape[2]))
+    if isinstance(layer, L.DepthwiseConv2D):
+        return (None, None, int(layer.kernel.shape[2]))
+    if isinstance(layer, L.Conv2D) and kernel is not None:
+        return (None, None, int(kernel.shape[2]) * getattr(layer, "groups", 1))
+    if isinstance(layer, L.Dense) and kernel is not None:
+        return (int(kernel.shape[0]),)
+    if isinstance(layer, L.BatchNormalization) and getattr(layer, "moving_mean", None) is not None:
+        return (int(layer.moving_mean.shape[0]),)
+    if not _weight_count(layer.weights):
+        return (None,)  # parameter-free: any stand-in shape gives 0
+    return None
+
+
 # ---------------------------------------------------------------- building the rows
 
 class _Builder:
@@ -242,6 +286,7 @@ class _Builder:
         self.batch_size, self.dtype_bytes, self.strict = batch_size, dtype_bytes, strict
         self.rows = []
         self.seen = set()
+        self._trace_error = ""
 
     def _bytes(self, shapes):
         if any(d is None for s in shapes for d in s):
@@ -270,7 +315,6 @@ class _Builder:
             "expanded": False,
         }
         if g.field is not None:
-            sizes, jumps, _ = g.field.per_axis()
             row["receptive_field"], row["jump"] = g.field.size, g.field.jump
         self.rows.append(row)
         shared = id(layer) in self.seen
@@ -281,6 +325,9 @@ class _Builder:
             return row
         if g.children is not None:
             self._composite(g, row, shared)
+        elif g.trace_error is not None:
+            self._trace_error = g.trace_error
+            self._untraced(layer, row, g.depth, shared)
         else:
             self._leaf(g, row, in_shapes, keras_out, shared)
         if shared:  # a layer called again reuses its weights: count them once
@@ -291,10 +338,6 @@ class _Builder:
         layer = g.operation
         total_k, trainable_k = self._keras_counts(layer)
         facts = _leaf_facts(layer, in_shapes, keras_out)
-        if g.trace_error is not None:
-            row["source"] = "keras"
-            row["note"] = f"could not trace inside: {g.trace_error}"
-            facts = None
         if facts is None:
             row.update(params=total_k, trainable=trainable_k, non_trainable=total_k - trainable_k,
                        macs=None, source="keras")
@@ -318,6 +361,54 @@ class _Builder:
             row.update(params=total_k, trainable=trainable_k, non_trainable=total_k - trainable_k,
                        source="keras")
 
+    def _untraced(self, layer, row, depth, shared):
+        """A composite whose call() could not be traced symbolically (e.g. it multiplies a
+        variable by a tensor): list its sublayers with formula parameter counts read from their
+        built weights; shapes, MACs and the receptive field stay unknown."""
+        row.update(expanded=True, source="sublayers", macs=None, receptive_field=None, jump=None)
+        row["note"] = ("call() could not be traced on symbolic inputs, so sublayer shapes and MACs "
+                       f"are unknown: {self._trace_error}")
+        first = len(self.rows)
+        for sub in _sublayers(layer):
+            child = {"name": sub.name, "type": type(sub).__name__, "depth": depth + 1, "parent": row["name"],
+                     "output_shape": None, "params": 0, "trainable": 0, "non_trainable": 0, "macs": None,
+                     "receptive_field": None, "jump": None, "activation_bytes": None, "formula": "",
+                     "params_formula": "", "source": "formula", "shared": id(sub) in self.seen,
+                     "expanded": False}
+            self.seen.add(id(sub))
+            self.rows.append(child)
+            if _sublayers(sub):
+                self._untraced(sub, child, depth + 1, child["shared"])
+                continue
+            total_k, trainable_k = self._keras_counts(sub)
+            facts = _leaf_facts(sub, [_shape_from_weights(sub)], None) if _shape_from_weights(sub) else None
+            if facts is None or "params" not in facts:
+                child.update(params=total_k, trainable=trainable_k, non_trainable=total_k - trainable_k,
+                             source="keras")
+            else:
+                child.update(params=facts["params"], trainable=facts["trainable"],
+                             non_trainable=facts["non_trainable"], params_formula=facts["params_formula"])
+                if (facts["params"], facts["trainable"]) != (total_k, trainable_k) and self.strict:
+                    self._fail(f"{sub.name} ({type(sub).__name__}): expected {facts['params']:,} parameters "
+                               f"= {facts['params_formula']}, but Keras counts {total_k:,}")
+        self._sum_children(layer, row, first, depth, shared)
+
+    def _sum_children(self, layer, row, first, depth, shared):
+        children = [r for r in self.rows[first:] if r["depth"] == depth + 1]
+        own_t = _weight_count(getattr(layer, "_trainable_variables", []))
+        own_n = _weight_count(getattr(layer, "_non_trainable_variables", []))
+        row["trainable"] = sum(r["trainable"] for r in children) + own_t
+        row["non_trainable"] = sum(r["non_trainable"] for r in children) + own_n
+        row["params"] = row["trainable"] + row["non_trainable"]
+        if shared:
+            return children
+        total_k, trainable_k = self._keras_counts(layer)
+        if (row["params"], row["trainable"]) != (total_k, trainable_k) and self.strict:
+            self._fail(f"{row['name']} ({type(layer).__name__}): its sublayers add up to {row['params']:,} "
+                       f"parameters ({row['trainable']:,} trainable), but Keras counts {total_k:,} "
+                       f"({trainable_k:,} trainable) — a sublayer's weights are missing from the traced call")
+        return children
+
     def _composite(self, g, row, shared):
         layer = g.operation
         row["expanded"] = True
@@ -325,21 +416,10 @@ class _Builder:
         first_child = len(self.rows)
         for child in g.children:
             self.add(child, parent=g.name)
-        children = [r for r in self.rows[first_child:] if r["depth"] == g.depth + 1]
-        own_t = _weight_count(getattr(layer, "_trainable_variables", []))
-        own_n = _weight_count(getattr(layer, "_non_trainable_variables", []))
-        row["trainable"] = sum(r["trainable"] for r in children) + own_t
-        row["non_trainable"] = sum(r["non_trainable"] for r in children) + own_n
-        row["params"] = row["trainable"] + row["non_trainable"]
-        macs = [r["macs"] for r in children]
-        row["macs"] = sum(m for m in macs if m is not None)
+        children = self._sum_children(layer, row, first_child, g.depth, shared)
+        row["macs"] = sum(r["macs"] for r in children if r["macs"] is not None)
         if shared:
             return
-        total_k, trainable_k = self._keras_counts(layer)
-        if (row["params"], row["trainable"]) != (total_k, trainable_k) and self.strict:
-            self._fail(f"{g.name} ({type(layer).__name__}): its sublayers add up to {row['params']:,} "
-                       f"parameters ({row['trainable']:,} trainable), but Keras counts {total_k:,} "
-                       f"({trainable_k:,} trainable) — a sublayer's weights are missing from the traced call")
         inner = [_shape(t) for t in (g.inner_outputs or [])]
         if inner and inner[0] != tuple(row["output_shape"]) and self.strict:
             self._fail(f"{g.name} ({type(layer).__name__}): tracing call() gives {format_shape(inner[0])}, "
@@ -494,6 +574,7 @@ def summarize(model, input_shape=None, batch_size: int = 1, dtype_bytes: int = 4
     if int(batch_size) < 1 or int(dtype_bytes) < 1:
         raise ValueError(f"batch_size and dtype_bytes must be >= 1, got {batch_size} and {dtype_bytes}")
     builder = _Builder(int(batch_size), int(dtype_bytes), strict)
+    build_if_needed(model, input_shape)
     with restoring_nodes(model):
         inputs, outputs = model_graph(model, input_shape)
         fields = {id(t): ReceptiveField.identity(len(spatial_dims(_shape(t))) or 1)

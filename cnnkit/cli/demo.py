@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -20,6 +21,7 @@ def register(subparsers) -> None:
 
 
 def _run(args) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's C++ start-up chatter
     from cnnkit.data import DataError
     from cnnkit.train.demo import run_demo
 

@@ -54,9 +54,7 @@ def _load(args):
             return None, "error: --classes applies to registered models, not to a saved file", 2
         import keras
 
-        import cnnkit.layers  # noqa: F401  (the custom layers register themselves for loading)
-
-        _import_custom_layers()
+        _import_custom_layers()  # cnnkit's layers register themselves for loading
         try:
             model = keras.saving.load_model(target, compile=False)
         except Exception as exc:

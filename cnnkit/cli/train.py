@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -23,6 +24,7 @@ def register(subparsers) -> None:
 
 
 def _run(args) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's C++ start-up chatter
     from pathlib import Path
 
     from cnnkit.data import DataError, manifest
@@ -45,6 +47,7 @@ def _run(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:  # e.g. an input too small for the architecture: the message says the fix
-        print(f"error: {exc}", file=sys.stderr)
+        hint = "; resize the images with --image-size (e.g. --image-size 32)" if "too small" in str(exc) else ""
+        print(f"error: {exc}{hint}", file=sys.stderr)
         return 2
     return 0

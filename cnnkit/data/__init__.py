@@ -7,9 +7,9 @@
 
 from cnnkit._lazy import lazy_exports
 from cnnkit.data.errors import DataError, DataIntegrityError, DataNotFoundError
-from cnnkit.data.fetch import fetch, fixes, verify
+from cnnkit.data.cache import fetch, fixes, verify
 from cnnkit.data.idx import parse_idx, read_idx
-from cnnkit.data.load import load
+from cnnkit.data.loaders import load
 from cnnkit.data.manifest import class_names, names
 from cnnkit.data.paths import data_root, dataset_dir
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import tensorflow_datasets as tfds
 
 from cnnkit.data import manifest
-from cnnkit.data.fetch import _stderr, fetch_arrays
+from cnnkit.data.cache import _stderr, fetch_arrays
 
 
 class _VerifiedIdxBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):

@@ -34,7 +34,7 @@ def check_output_shape(obj, expected, name: str = "output"):
         if found != expected:
             raise GradingError(f"{name} shape", fmt_shape(expected), fmt_shape(found),
                                _shape_walk(obj))
-        return found
+        return None
     found = tuple(int(d) for d in np.shape(obj))
     if found != expected:
         why = ""
@@ -42,7 +42,7 @@ def check_output_shape(obj, expected, name: str = "output"):
             why = "same number of values, different layout: check the axis order (height, width, channels)"
         raise GradingError(f"{name} shape", f"({', '.join(map(str, expected))})",
                            f"({', '.join(map(str, found))})", why)
-    return found
+    return None
 
 
 def check_param_count(obj, expected: int, name: str = "parameters"):
@@ -61,7 +61,7 @@ def check_param_count(obj, expected: int, name: str = "parameters"):
                     rows.append(f"  {spec.name:<16} {fmt_count(spec.params):>10}  {f}")
             why = "your layers:\n" + "\n".join(rows)
         raise GradingError(name, fmt_count(expected), fmt_count(found), why)
-    return found
+    return None
 
 
 def check_array(found, expected, name: str = "result", atol: float = 1e-6, why: str = ""):
@@ -78,14 +78,14 @@ def check_array(found, expected, name: str = "result", atol: float = 1e-6, why: 
                   f"({int(bad.sum())} of {bad.size} entries differ)")
         raise GradingError(name, np.array2string(exp, precision=4), np.array2string(got, precision=4),
                            f"{detail}. {why}".strip())
-    return got
+    return None
 
 
 def check_architecture(model, reference):
     """Layer-by-layer comparison with ``reference``; raises with the first mismatch explained."""
     from cnnkit.grading.compare import compare_architecture
 
-    return compare_architecture(model, reference).assert_ok()
+    compare_architecture(model, reference).assert_ok()
 
 
 def _as_arrays(dataset):

@@ -96,6 +96,9 @@ class ArchitectureReport:
     def __str__(self) -> str:
         return self.message
 
+    def __repr__(self) -> str:
+        return f"<ArchitectureReport ok={self.ok}: {self.message}>"
+
 
 def _fmt_value(v):
     if isinstance(v, (tuple, list)) and len(v) == 2 and all(isinstance(x, int) for x in v):
@@ -214,6 +217,10 @@ def _name(ref: LayerSpec, got: LayerSpec) -> str:
 
 
 def _shape_why(ref: LayerSpec, got: LayerSpec) -> str:
+    if ref.output_shape[:-1] == got.output_shape[:-1]:
+        for key, what in (("filters", "one output channel per kernel"), ("units", "one output per unit")):
+            if key in ref.config and ref.config[key] != got.config.get(key):
+                return f"the reference has {key}={ref.config[key]} ({what}), yours {got.config.get(key)}"
     got_f, ref_f = shape_formula(got), shape_formula(ref)
     if not got_f:
         return ""

@@ -90,4 +90,4 @@ def compare_probes(model, reference, modes=(False, True), atol: float = 1e-4, x=
                                f"largest difference {diff:.3g}: the layers have the right shapes but compute "
                                "something else — check the order (convolution → batch norm → ReLU → pool) "
                                "and the activations")
-    return True
+    return None

@@ -9,6 +9,7 @@ then score zero (see ``execute.TaggedExecute``). Nothing a student does can stop
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import signal
@@ -88,7 +89,7 @@ def grade_one(job: Job) -> Result:
     try:
         course = _prepare(job)
         submitted = course / "submitted" / job.student / spec.name
-        runnable = _precheck(submitted, spec, result)
+        runnable = _precheck(submitted, spec, result, Path(job.source) / spec.name)
         if runnable:
             _autograde(job, course, result)
             _collect(course, job, result)
@@ -114,7 +115,7 @@ def _prepare(job: Job) -> Path:
     return course
 
 
-def _precheck(submitted: Path, spec: AssignmentSpec, result: Result) -> bool:
+def _precheck(submitted: Path, spec: AssignmentSpec, result: Result, source_dir: Path) -> bool:
     """Check notebooks and files before running; drop unreadable notebooks. True if any is runnable."""
     runnable = False
     for nb_name, cells in spec.notebooks.items():
@@ -132,19 +133,51 @@ def _precheck(submitted: Path, spec: AssignmentSpec, result: Result) -> bool:
                                             "it cannot be opened, so every graded cell scores 0")
             continue
         runnable = True
-        ids = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb.cells]
-        for grade_id in cells:
-            count = ids.count(grade_id)
-            if count == 0:
-                result.flag("broken", f"{nb_name}: graded cell '{grade_id}' was deleted — "
-                                      "nbgrader restores its tests from the source notebook")
-            elif count > 1:
-                result.flag("broken", f"{nb_name}: graded cell '{grade_id}' appears {count} times — "
-                                      "only the first copy is graded")
+        restored = _check_cells(nb, nb_name, cells, source_dir, result)
+        if restored:
+            nbformat.write(nb, path)
     for name in spec.required_files:
         if not (submitted / name).exists():
             result.flag("missing-file", f"{name}: not submitted — the checks that load it score 0")
     return runnable
+
+
+def _grade_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _check_cells(nb, nb_name: str, cells, source_dir: Path, result: Result) -> bool:
+    """Report deleted or duplicated graded cells; put deleted (read-only) test cells back. True if changed."""
+    ids = [_grade_id(c) for c in nb.cells]
+    source_nb = None
+    changed = False
+    for grade_id in cells:
+        count = ids.count(grade_id)
+        if count > 1:
+            # like nbgrader's DeduplicateIds keep the last copy, but drop the metadata key of the
+            # others entirely (an empty one trips nbgrader's "old metadata format" check)
+            for cell in [c for c in nb.cells if _grade_id(c) == grade_id][:-1]:
+                del cell.metadata["nbgrader"]
+            changed = True
+            result.flag("broken", f"{nb_name}: graded cell '{grade_id}' appears {count} times — "
+                                  "only the last copy is graded")
+        if count:
+            continue
+        if source_nb is None:
+            source_nb = nbformat.read(source_dir / f"{nb_name}.ipynb", as_version=4)
+        original = next((c for c in source_nb.cells if _grade_id(c) == grade_id), None)
+        meta = original.get("metadata", {}).get("nbgrader", {}) if original else {}
+        if original is not None and meta.get("locked") and not meta.get("solution"):
+            before = [_grade_id(c) for c in source_nb.cells[: source_nb.cells.index(original)]]
+            at = max((ids.index(g) + 1 for g in before if g in ids), default=0)
+            nb.cells.insert(at, nbformat.from_dict(copy.deepcopy(dict(original))))
+            ids.insert(at, grade_id)
+            changed = True
+            result.flag("broken", f"{nb_name}: read-only test cell '{grade_id}' was deleted — "
+                                  "restored from the source notebook and graded")
+        else:
+            result.flag("broken", f"{nb_name}: graded cell '{grade_id}' was deleted — it scores 0")
+    return changed
 
 
 def _autograde(job: Job, course: Path, result: Result) -> None:
@@ -157,41 +190,41 @@ def _autograde(job: Job, course: Path, result: Result) -> None:
     ensure_tools_on_path()
     env["PATH"] = os.environ["PATH"]
     log = course / "autograde.log"
-    cmd = [sys.executable, "-m", "nbgrader", "autograde", job.assignment.name,
-           "--student", job.student, "--force"]
+    cmd = [sys.executable, "-m", "cnnkit.grading.autograde_one", job.assignment.name, job.student]
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, cwd=course, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         stopped = _watch(proc, limits, stop_file)
     if stopped:
         result.flag(*stopped)
-    if proc.returncode != 0:
-        tail = log.read_text(errors="replace").strip().splitlines()[-3:]
+    text = log.read_text(errors="replace")
+    if proc.returncode == 2:
+        result.reasons.append("feedback not generated: " + " | ".join(text.strip().splitlines()[-2:])[:300])
+    elif proc.returncode != 0:
+        tail = text.split("=== generate_feedback ===")[0].strip().splitlines()[-3:]
         result.flag("error", f"nbgrader autograde exited with {proc.returncode}: {' | '.join(tail)[:400]}")
-        return
-    done = subprocess.run([sys.executable, "-m", "nbgrader", "generate_feedback", job.assignment.name,
-                           "--student", job.student, "--force"], cwd=course, env=env,
-                          capture_output=True, text=True, timeout=300)
-    if done.returncode != 0:
-        result.reasons.append(f"feedback not generated: {(done.stdout + done.stderr).strip()[-300:]}")
 
 
 def _watch(proc: subprocess.Popen, limits: Limits, stop_file: Path):
     """Wait for ``proc``; stop its kernel above the memory limit or past the submission budget."""
     start = time.monotonic()
+    kernel_start = None  # the submission budget counts from the first kernel, not nbgrader's start-up
     stopped = None
     limit_bytes = limits.memory_limit_mb * 1024 * 1024
     while proc.poll() is None:
         time.sleep(0.2)
         elapsed = time.monotonic() - start
         kernels = _kernels(proc.pid)
+        if kernels and kernel_start is None:
+            kernel_start = time.monotonic()
+        running = time.monotonic() - kernel_start if kernel_start else 0.0
         if stopped is None:
             rss = sum(_tree_rss(k) for k in kernels)
             if rss > limit_bytes:
                 stopped = ("memory", f"memory: the notebook used {rss / 2**20:.0f} MB, over the "
                                      f"{limits.memory_limit_mb} MB limit — the kernel was stopped there; "
                                      "raise it with --memory-limit")
-            elif elapsed > limits.submission_timeout:
+            elif running > limits.submission_timeout:
                 stopped = ("timeout", f"timeout: the submission ran over its {limits.submission_timeout} s "
                                       "budget — the kernel was stopped there; raise it with --submission-timeout")
             if stopped:
@@ -204,7 +237,7 @@ def _watch(proc: subprocess.Popen, limits: Limits, stop_file: Path):
                 _kill_tree(k)
         if stopped and time.monotonic() - stop_time > GRACE_S:
             _kill_group(proc)
-        if elapsed > limits.submission_timeout + 2 * GRACE_S:
+        if elapsed > limits.submission_timeout + 3 * GRACE_S:
             _kill_group(proc)
     return stopped
 
@@ -275,20 +308,17 @@ def _collect(course: Path, job: Job, result: Result) -> None:
         path = autograded / f"{nb_name}.ipynb"
         if not path.exists():
             continue
-        for cell in nbformat.read(path, as_version=4).cells:
-            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-            for out in cell.get("outputs", []):
-                if out.get("output_type") != "error":
-                    continue
-                ename, evalue = out.get("ename", ""), str(out.get("evalue", "")).strip()
-                if ename == TIMEOUT_ENAME:
-                    budget = job.limits.cell_budget(cell.get("metadata", {}).get("tags"))
-                    result.flag("timeout", f"{nb_name}: cell '{grade_id or '?'}' ran over its {budget} s "
-                                           "budget and was interrupted")
-                elif ename == STOPPED_ENAME:
-                    pass  # the watchdog's own reason is already recorded
-                elif grade_id in cells:
-                    first = evalue.splitlines()[0][:200] if evalue else ""
-                    result.reasons.append(f"{nb_name}: {grade_id} failed: {ename}: {first}".rstrip(": "))
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            grade_id = _grade_id(cell)
+            name = f"'{grade_id}'" if grade_id else f"#{index + 1}"
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            timed_out = any(o.get("ename") == TIMEOUT_ENAME for o in errors)
+            if timed_out:
+                budget = job.limits.cell_budget(cell.get("metadata", {}).get("tags"))
+                result.flag("timeout", f"{nb_name}: cell {name} ran over its {budget} s budget and was interrupted")
+            elif grade_id in cells and errors and errors[0].get("ename") != STOPPED_ENAME:
+                ename, evalue = errors[0].get("ename", ""), str(errors[0].get("evalue", "")).strip()
+                first = evalue.splitlines()[0][:200] if evalue else ""
+                result.reasons.append(f"{nb_name}: {grade_id} failed: {ename}: {first}".rstrip(": "))
     feedback = course / "feedback" / job.student / spec.name
     result.feedback = sorted(feedback.glob("*.html")) if feedback.is_dir() else []

@@ -24,9 +24,10 @@ def DenseNet(blocks, include_top=True, weights=None, input_tensor=None, input_sh
              pooling=None, classes=1000, classifier_activation="softmax", growth_rate=GROWTH_RATE,
              compression=COMPRESSION, name="densenet", registry_name="DenseNet121"):
     """ImageNet DenseNet with ``blocks`` dense layers per stage; default input 224x224x3."""
-    weights = reject_weights(weights, name)
-    check_head_arguments(include_top, pooling, classes, name)
-    img = model_input(input_shape, (224, 224, 3), registered_min_input(registry_name), name, input_tensor)
+    weights = reject_weights(weights, registry_name)
+    check_head_arguments(include_top, pooling, classes, registry_name)
+    img = model_input(input_shape, (224, 224, 3), registered_min_input(registry_name), registry_name,
+                      input_tensor)
 
     x = layers.ZeroPadding2D(((3, 3), (3, 3)), name="zero_padding2d")(img)
     x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)

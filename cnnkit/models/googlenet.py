@@ -101,11 +101,20 @@ def inference_model(model):
     return keras.Model(model.inputs, model.get_layer("main").output, name=f"{model.name}_inference")
 
 
+def aux_targets(y):
+    """The labels once per output, ``{"main": y, "aux1": y, "aux2": y}``, for fit/evaluate.
+
+    Works on arrays and inside ``tf.data``: ``ds.map(lambda x, y: (x, aux_targets(y)))``.
+    """
+    return {"main": y, "aux1": y, "aux2": y}
+
+
 def compile_with_aux(model, optimizer="adam", loss="sparse_categorical_crossentropy",
                      metrics=("accuracy",), aux_weight=AUX_LOSS_WEIGHT, **compile_kwargs):
     """Compile a three-output GoogLeNet with loss weights {main: 1, aux1: 0.3, aux2: 0.3}.
 
     Keras reports ``loss`` = main_loss + 0.3·aux1_loss + 0.3·aux2_loss; metrics go on ``main``.
+    Give the labels once per output: ``model.fit(x, aux_targets(y))``.
     """
     names = list(model.output_names)
     if names != ["main", "aux1", "aux2"]:
@@ -121,4 +130,4 @@ def compile_with_aux(model, optimizer="adam", loss="sparse_categorical_crossentr
     return model
 
 
-__all__ = ["GoogLeNet", "inference_model", "compile_with_aux", "TABLE1"]
+__all__ = ["GoogLeNet", "inference_model", "compile_with_aux", "aux_targets", "TABLE1"]

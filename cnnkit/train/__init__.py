@@ -7,8 +7,8 @@ from cnnkit._lazy import lazy_exports
 
 _LAZY = {
     "set_seed": "seed",
-    "compile_classifier": "fit",
-    "fit": "fit",
+    "compile_classifier": "training",
+    "fit": "training",
     "save_history": "history",
     "load_history": "history",
     "history_dict": "history",

@@ -99,7 +99,7 @@ def print_summary(run: TrainRun) -> None:
 
 def train(run: TrainRun) -> None:
     """Seeded ``fit`` with the Keras progress bar; history saved as JSON."""
-    from cnnkit.train.fit import fit
+    from cnnkit.train.training import fit
     from cnnkit.train.history import history_dict
     from cnnkit.train.seed import set_seed
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnnkit.data import manifest
-from cnnkit.data.fetch import _stderr, fetch_arrays
+from cnnkit.data.cache import _stderr, fetch_arrays
 
 
 def load(name: str, verbose: bool = True):
