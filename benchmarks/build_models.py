@@ -64,7 +64,7 @@ def _timed(fn):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="registered model names (default: all)")
-    parser.add_argument("--repeat", type=int, default=1, help="take the best of N runs (default 1)")
+    parser.add_argument("--repeat", type=int, default=2, help="take the best of N runs (default 2)")
     args = parser.parse_args(argv)
 
     from cnnkit.models import registry

@@ -43,8 +43,8 @@ MODELS = {
     "Xception": lambda: models.Xception(input_shape=(28, 28, 1), classes=3),
     "MobileNet": lambda: models.MobileNet(input_shape=(32, 32, 3), classes=3, alpha=0.25),
     "DenseNet121": lambda: models.DenseNet121(input_shape=(32, 32, 3), classes=3),
-    "DenseNet169": lambda: models.DenseNet169(input_shape=(32, 32, 3), include_top=False, pooling="avg"),
-    "DenseNet201": lambda: models.DenseNet201(input_shape=(32, 32, 3), include_top=False, pooling="max"),
+    "DenseNet169": lambda: models.DenseNet169(input_shape=(29, 29, 3), include_top=False, pooling="avg"),
+    "DenseNet201": lambda: models.DenseNet201(input_shape=(29, 29, 3), include_top=False, pooling="max"),
     "DenseNetCIFAR_BC": lambda: models.DenseNetCIFAR(depth=10, growth_rate=4, dropout_rate=0.2),
     "DenseNetCIFAR": lambda: models.DenseNetCIFAR(depth=7, growth_rate=4, bottleneck=False,
                                                   compression=1.0, input_shape=(28, 28, 1)),
@@ -72,12 +72,12 @@ def test_custom_layers_round_trip_with_their_configs(tmp_path):
     naive = InceptionModule(4, filters_3x3=4, filters_5x5=2, naive=True, name="naive")(x)
     v2 = InceptionModule(4, 3, 4, 2, 4, 2, factorization="3x3", pool="avg", batch_norm=True, name="v2")(naive)
     v3 = InceptionModule(4, 3, 4, 2, 4, 2, factorization="asymmetric", n=3, name="v3")(v2)
-    dense = DenseBlock(2, 3, bottleneck=True, dropout_rate=0.1, name="dense")(v3)
+    dense = DenseBlock(2, 3, bottleneck=True, dropout_rate=0.1, name="dense_block")(v3)
     trans = TransitionLayer(0.5, name="trans")(dense)
     aux = AuxiliaryClassifier(3, filters=8, units=16, batch_norm=True, name="aux")(v3)
     out = keras.layers.Dense(3)(keras.layers.GlobalAveragePooling2D()(trans))
     model = keras.Model(inp, [out, aux])
     loaded = _round_trip(model, tmp_path)
-    for name in ("sep", "naive", "v2", "v3", "dense", "trans", "aux"):
+    for name in ("sep", "naive", "v2", "v3", "dense_block", "trans", "aux"):
         assert type(loaded.get_layer(name)) is type(model.get_layer(name))
         assert loaded.get_layer(name).get_config() == model.get_layer(name).get_config()

@@ -73,7 +73,8 @@ def test_vgg_a_and_b_match_paper_table_2(name, millions):
 
 
 def test_vgg_batch_norm_drops_conv_bias():
-    plain, bn = models.VGG11(input_shape=(32, 32, 3), classes=10), models.VGG11(input_shape=(32, 32, 3), classes=10, batch_norm=True)
+    plain = models.VGG11(input_shape=(32, 32, 3), classes=10)
+    bn = models.VGG11(input_shape=(32, 32, 3), classes=10, batch_norm=True)
     convs = [64, 128, 256, 256, 512, 512, 512, 512]
     # each conv loses its F biases and gains BN's 4F (γ, β trainable; mean, variance not)
     assert bn.count_params() - plain.count_params() == sum(3 * f for f in convs)

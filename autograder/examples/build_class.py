@@ -47,6 +47,12 @@ def unanswered(nb, grade_id, a):
     cell(nb, grade_id).source = cell(release(a), grade_id).source
 
 
+def without_markers(source):
+    """The solution code as a student would type it: no nbgrader ``### BEGIN/END SOLUTION`` lines."""
+    return "\n".join(line for line in source.splitlines() if "### BEGIN SOLUTION" not in line
+                     and "### END SOLUTION" not in line)
+
+
 def as_submitted(nb):
     """What a student's saved notebook looks like: no outputs (nbgrader clears them anyway)."""
     for c in nb.cells:
@@ -78,9 +84,8 @@ def students():
     s["linus"] = {A1: (nb1, {})}
 
     nb3 = solution(A3)  # 3x3 kernels instead of seed 001's 5x5: wrong parameters and shapes
-    answer(nb3, "build_model", cell(nb3, "build_model").source.replace(
-        "layers.Conv2D(filters, 5,", "layers.Conv2D(filters, 3,").replace("### BEGIN SOLUTION\n", "").replace(
-        "    ### END SOLUTION", ""))
+    answer(nb3, "build_model", without_markers(cell(nb3, "build_model").source).replace(
+        "layers.Conv2D(filters, 5,", "layers.Conv2D(filters, 3,"))
     s["barbara"] = {A3: (nb3, {MODEL: "barbara"})}
 
     s["donald"] = {A3: (solution(A3), {})}  # forgot to upload fashion_cnn.keras
@@ -94,8 +99,7 @@ def students():
 
     nb2 = solution(A2)  # deleted a (read-only) test cell and renamed conv_macs
     nb2.cells.remove(cell(nb2, "test_receptive_field"))
-    answer(nb2, "macs", cell(nb2, "macs").source.replace("conv_macs", "conv_mac").replace(
-        "### BEGIN SOLUTION\n", "").replace("    ### END SOLUTION\n", "").replace("    ### END SOLUTION", ""))
+    answer(nb2, "macs", without_markers(cell(nb2, "macs").source).replace("conv_macs", "conv_mac"))
     s["ken"] = {A2: (nb2, {})}
     return s
 

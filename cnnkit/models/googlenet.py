@@ -98,7 +98,7 @@ def inference_model(model):
     """The model without its auxiliary heads (same layers, same weights): input → ``main``."""
     if len(model.outputs) == 1:
         return model
-    return keras.Model(model.inputs, model.get_layer("main").output, name=f"{model.name}_inference")
+    return keras.Model(model.input, model.get_layer("main").output, name=f"{model.name}_inference")
 
 
 def aux_targets(y):

@@ -72,7 +72,8 @@ def _named(configuration, name):
                    dropout_rate=dropout_rate, name=name)
 
     build.__name__ = build.__qualname__ = name
-    build.__doc__ = f"{name}: VGG configuration {configuration} ({sum(CONFIGURATIONS[configuration]) + 3} weight layers)."
+    layers_count = sum(CONFIGURATIONS[configuration]) + 3
+    build.__doc__ = f"{name}: VGG configuration {configuration} ({layers_count} weight layers)."
     return build
 
 
