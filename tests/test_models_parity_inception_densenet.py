@@ -48,7 +48,8 @@ def _densenet_stages(ours, theirs, blocks):
 
 def _inception_v3_stages(ours, theirs):
     keras_pools = [l for l in theirs.layers if isinstance(l, keras.layers.MaxPooling2D)][:2]
-    assert [_shape(l) for l in keras_pools] == [_shape(ours.get_layer(n)) for n in ("stem_pool1", "stem_pool2")]
+    ours_pools = [ours.get_layer(n) for n in ("stem_pool1", "stem_pool2")]
+    assert [_shape(l) for l in keras_pools] == [_shape(l) for l in ours_pools]
     for name in [f"mixed{i}" for i in range(11)] + ["mixed9_0", "mixed9_1", "avg_pool", "predictions"]:
         assert _shape(ours.get_layer(name)) == _shape(theirs.get_layer(name)), name
 

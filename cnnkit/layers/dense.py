@@ -33,7 +33,7 @@ class DenseBlock(keras.layers.Layer):
     def __init__(self, num_layers, growth_rate, bottleneck=True, bottleneck_width=4,
                  dropout_rate=0.0, epsilon=1.001e-5, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(num_layers, int) or num_layers < 1 or not isinstance(growth_rate, int) or growth_rate < 1:
+        if not all(isinstance(v, int) and v >= 1 for v in (num_layers, growth_rate)):
             raise ValueError(f"DenseBlock: num_layers and growth_rate must be positive integers, got "
                              f"num_layers={num_layers!r}, growth_rate={growth_rate!r}")
         self.num_layers, self.growth_rate = num_layers, growth_rate
@@ -52,7 +52,8 @@ class DenseBlock(keras.layers.Layer):
             return chain
 
         if self.bottleneck:
-            return bn_relu_conv(1, self.bottleneck_width * self.growth_rate, 1) + bn_relu_conv(2, self.growth_rate, 3)
+            return (bn_relu_conv(1, self.bottleneck_width * self.growth_rate, 1)
+                    + bn_relu_conv(2, self.growth_rate, 3))
         return bn_relu_conv(2, self.growth_rate, 3)
 
     def build(self, input_shape):
@@ -95,7 +96,8 @@ class TransitionLayer(keras.layers.Layer):
         if not 0.0 < float(compression) <= 1.0:
             raise ValueError(f"TransitionLayer: compression θ must be in (0, 1], got {compression!r} "
                              f"(θ = 0.5 halves the channels, θ = 1 keeps them)")
-        self.compression, self.dropout_rate, self.epsilon = float(compression), float(dropout_rate), float(epsilon)
+        self.compression, self.dropout_rate = float(compression), float(dropout_rate)
+        self.epsilon = float(epsilon)
 
     def filters(self, c_in):
         """Output channels ⌊θ·C_in⌋ (Huang et al. §3, Compression)."""

@@ -88,14 +88,17 @@ class InceptionModule(keras.layers.Layer):
         mid3 = self.filters_3x3_reduce or self.filters_3x3
         mid5 = self.filters_5x5_reduce or self.filters_5x5
         if self.factorization == "asymmetric":
-            b3 += self._conv(mid3, (1, n), "branch3x3_1xn") + self._conv(self.filters_3x3, (n, 1), "branch3x3_nx1")
-            b5 += (self._conv(mid5, (1, n), "branch5x5_1xn_a") + self._conv(mid5, (n, 1), "branch5x5_nx1_a")
+            b3 += (self._conv(mid3, (1, n), "branch3x3_1xn")
+                   + self._conv(self.filters_3x3, (n, 1), "branch3x3_nx1"))
+            b5 += (self._conv(mid5, (1, n), "branch5x5_1xn_a")
+                   + self._conv(mid5, (n, 1), "branch5x5_nx1_a")
                    + self._conv(mid5, (1, n), "branch5x5_1xn_b")
                    + self._conv(self.filters_5x5, (n, 1), "branch5x5_nx1_b"))
         else:
             b3 += self._conv(self.filters_3x3, 3, "branch3x3")
             if self.factorization == "3x3":
-                b5 += self._conv(self.filters_5x5, 3, "branch5x5_3x3_a") + self._conv(self.filters_5x5, 3, "branch5x5_3x3_b")
+                b5 += (self._conv(self.filters_5x5, 3, "branch5x5_3x3_a")
+                       + self._conv(self.filters_5x5, 3, "branch5x5_3x3_b"))
             else:
                 b5 += self._conv(self.filters_5x5, 5, "branch5x5")
         pooling = layers.MaxPooling2D if self.pool == "max" else layers.AveragePooling2D
@@ -137,6 +140,9 @@ class InceptionModule(keras.layers.Layer):
 
         Every branch runs at stride 1 with ``"same"`` padding, so each output map is H x W.
         """
+        if not self.built:
+            raise ValueError("InceptionModule.macs(): build the module first (call it on an "
+                             "input, or module.build((None, H, W, C))) so H, W and C_in are known")
         h, w = self.input_hw
         return sum(conv2d_macs(h, w, c.kernel_size, c.kernel.shape[2], c.filters)
                    for c in self.convolutions())
@@ -166,7 +172,8 @@ class AuxiliaryClassifier(keras.layers.Layer):
                  dropout_rate=0.7, activation="softmax", batch_norm=False, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(classes, int) or classes < 1:
-            raise ValueError(f"AuxiliaryClassifier: classes must be a positive integer, got {classes!r}")
+            raise ValueError(
+                f"AuxiliaryClassifier: classes must be a positive integer, got {classes!r}")
         self.classes, self.pool_size, self.strides = classes, int(pool_size), int(strides)
         self.filters, self.units, self.dropout_rate = int(filters), int(units), float(dropout_rate)
         self.activation, self.batch_norm = activation, bool(batch_norm)

@@ -94,7 +94,8 @@ class SeparableConv2D(keras.layers.Layer):
         x = ops.conv(x, self.pointwise_kernel, strides=1, padding="valid",
                      data_format=self.data_format)
         if self.use_bias:
-            shape = (1, 1, 1, self.filters) if self.data_format == "channels_last" else (1, self.filters, 1, 1)
+            shape = ((1, 1, 1, self.filters) if self.data_format == "channels_last"
+                     else (1, self.filters, 1, 1))
             x = ops.add(x, ops.reshape(self.bias, shape))
         if self.activation is not None:
             x = self.activation(x)
