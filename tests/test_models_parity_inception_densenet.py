@@ -119,7 +119,8 @@ def _smallest_map(model):
 @pytest.mark.parametrize("name, channels", [("DenseNet121", 3), ("InceptionV3", 3),
                                             ("Xception", 1), ("MobileNet", 3), ("DenseNetCIFAR", 1)])
 def test_min_input_is_the_architectures_floor(name, channels):
-    """At the catalogue's min_input some stage is down to 1x1; one pixel less is refused clearly."""
+    """At the catalogue's min_input some stage is down to 1x1; one pixel less is refused clearly,
+    and Keras itself cannot build it (input_tensor skips cnnkit's check)."""
     keras.backend.clear_session()
     h, w = registered_min_input(name)
     kwargs = dict(include_top=False, input_shape=(h, w, channels))
@@ -128,6 +129,9 @@ def test_min_input_is_the_architectures_floor(name, channels):
     assert _smallest_map(models.get(name, **kwargs)) == 1
     with pytest.raises(ValueError, match=f"{name}: input {h - 1}x{w - 1} is too small"):
         models.get(name, **{**kwargs, "input_shape": (h - 1, w - 1, channels)})
+    del kwargs["input_shape"]
+    with pytest.raises(ValueError, match="zero or negative"):
+        models.get(name, input_tensor=keras.Input((h - 1, w - 1, channels)), **kwargs)
 
 
 def test_xception_builds_for_fashion_mnist_size():

@@ -45,6 +45,7 @@ def configure(c, *, root, source=SOLUTIONS, release=ASSIGNMENTS, work=WORK, db_u
 
     limits = limits or Limits()
     work = Path(work)
+    ensure_tools_on_path()  # nbgrader's gradebook runs `alembic`, found only if the venv is on PATH
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.source_directory = str(source)
@@ -52,6 +53,8 @@ def configure(c, *, root, source=SOLUTIONS, release=ASSIGNMENTS, work=WORK, db_u
     c.CourseDirectory.submitted_directory = str(work / "submitted")
     c.CourseDirectory.autograded_directory = str(work / "autograded")
     c.CourseDirectory.feedback_directory = str(work / "feedback")
+    if db_url is None:
+        work.mkdir(parents=True, exist_ok=True)  # SQLite will not create the folder of its file
     c.CourseDirectory.db_url = db_url or sqlite_url(work / "gradebook.db")
     # model files, data and notebooks may be larger than nbgrader's 100 KB default
     c.CourseDirectory.max_file_size = 50_000

@@ -2,7 +2,7 @@
 
 Each worker copies the gradebook template and the submission into a private course folder, checks
 what it can before running (valid JSON, graded cells present once, required files), then runs
-``nbgrader autograde`` and ``nbgrader generate_feedback`` as subprocesses. A watchdog stops the
+nbgrader's ``autograde`` and ``generate_feedback`` in one subprocess (``autograde_one``). A watchdog stops the
 kernel when it uses too much memory or the submission runs over its budget; the cells not yet run
 then score zero (see ``execute.TaggedExecute``). Nothing a student does can stop the batch.
 """

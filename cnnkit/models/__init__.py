@@ -13,6 +13,7 @@ _LAZY = {
     "AlexNet": "alexnet",
     "VGG11": "vgg", "VGG13": "vgg", "VGG16": "vgg", "VGG19": "vgg",
     "GoogLeNet": "googlenet", "inference_model": "googlenet", "compile_with_aux": "googlenet",
+    "aux_targets": "googlenet",
     "InceptionV3": "inception_v3",
     "ResNet18": "resnet", "ResNet34": "resnet", "ResNet50": "resnet", "ResNet101": "resnet",
     "ResNet152": "resnet",

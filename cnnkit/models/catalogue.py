@@ -81,7 +81,7 @@ _E = [
               "Chollet, Xception: deep learning with depthwise separable convolutions, 2017", (7, 7),  # two valid 3x3 convs (keras asks 71)
               {"params": 22_910_480, "keras_application": "Xception"}),
     ModelInfo("MobileNet", "mobilenet", "MobileNet v1: depthwise-separable blocks, width multiplier alpha.",
-              "Howard et al., MobileNets, 2017", (32, 32),  # five stride-2 steps of ⌊n/2⌋
+              "Howard et al., MobileNets, 2017", (31, 31),  # conv1 ⌈n/2⌉, then four ⌊n/2⌋ (keras asks 32)
               {"params": 4_253_864, "keras_application": "MobileNet"}),
 ]
 

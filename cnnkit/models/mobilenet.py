@@ -38,7 +38,8 @@ def _depthwise_block(x, filters, stride, depth_multiplier, block):
 def MobileNet(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
               classes=1000, classifier_activation="softmax", alpha=1.0, depth_multiplier=1,
               dropout=1e-3, name=None):
-    """MobileNet v1, default input 224x224x3; the smallest input is 32x32 (five ⌊n/2⌋ steps)."""
+    """MobileNet v1, default input 224x224x3; the smallest input is 31x31 (conv1's ⌈n/2⌉, then
+    four ⌊n/2⌋ depthwise steps: 31 → 16 → 8 → 4 → 2 → 1; keras.applications asks 32)."""
     weights = reject_weights(weights, "MobileNet")
     check_head_arguments(include_top, pooling, classes, "MobileNet")
     if not alpha > 0 or not isinstance(depth_multiplier, int) or depth_multiplier < 1:
