@@ -24,6 +24,7 @@ from cnnkit.grading.pipeline import DEMO_LIMITS
 
 def serial(submissions: Path, root: Path) -> tuple[float, list[str]]:
     """One nbgrader course, ``nbgrader generate_assignment`` + ``autograde`` + ``generate_feedback`` per assignment."""
+    root.mkdir(parents=True)
     (root / "nbgrader_config.py").write_text(config_text(
         root=root, source=SOLUTIONS, release=root / "release", work=root, db_url=sqlite_url(root / "gradebook.db"),
         limits=DEMO_LIMITS))

@@ -211,3 +211,10 @@ def test_lms_zip_is_collected(tmp_path):
 def test_bad_input_path_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="expected a folder"):
         grade_class(tmp_path / "nope", out=tmp_path / "out", source=FIXTURE, progress=False)
+
+
+def test_cli_bad_path_exits_2_with_a_message(tmp_path, capsys):
+    from cnnkit.cli import main
+
+    assert main(["grade", "run", str(tmp_path / "nope"), "--no-progress"]) == 2
+    assert "no such folder or zip" in capsys.readouterr().err

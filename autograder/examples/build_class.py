@@ -109,6 +109,7 @@ def barbara_model(path):
     import keras
     from keras import layers
 
+    keras.utils.set_random_seed(0)  # the same file on every rebuild
     inputs = keras.Input(shape=(28, 28, 1))
     x = inputs
     for i, filters in enumerate((16, 32), start=1):
