@@ -10,15 +10,7 @@ import keras
 from keras import ops
 
 from cnnkit.analysis import pool_output_size
-
-
-def _pair(value, name):
-    if isinstance(value, int):
-        return (value, value)
-    value = tuple(int(v) for v in value)
-    if len(value) != 2:
-        raise ValueError(f"MinPooling2D: {name} must be an int or (height, width), got {value!r}")
-    return value
+from cnnkit.layers._args import pair
 
 
 @keras.saving.register_keras_serializable(package="cnnkit")
@@ -31,8 +23,8 @@ class MinPooling2D(keras.layers.Layer):
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", **kwargs):
         super().__init__(**kwargs)
-        self.pool_size = _pair(pool_size, "pool_size")
-        self.strides = self.pool_size if strides is None else _pair(strides, "strides")
+        self.pool_size = pair(pool_size, "pool_size", "MinPooling2D")
+        self.strides = self.pool_size if strides is None else pair(strides, "strides", "MinPooling2D")
         padding = str(padding).lower()
         if padding not in ("valid", "same"):
             raise ValueError(f'MinPooling2D: padding must be "valid" or "same", got {padding!r}')

@@ -11,15 +11,7 @@ import keras
 from keras import activations, constraints, initializers, ops, regularizers
 
 from cnnkit.analysis import conv_output_size
-
-
-def _pair(value, name):
-    if isinstance(value, int):
-        return (value, value)
-    value = tuple(int(v) for v in value)
-    if len(value) != 2:
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-    return value
+from cnnkit.layers._args import pair
 
 
 @keras.saving.register_keras_serializable(package="cnnkit")
@@ -43,9 +35,9 @@ class SeparableConv2D(keras.layers.Layer):
                 f"filters={filters}, depth_multiplier={depth_multiplier}"
             )
         self.filters = int(filters)
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.strides = _pair(strides, "strides")
-        self.dilation_rate = _pair(dilation_rate, "dilation_rate")
+        self.kernel_size = pair(kernel_size, "kernel_size", "SeparableConv2D")
+        self.strides = pair(strides, "strides", "SeparableConv2D")
+        self.dilation_rate = pair(dilation_rate, "dilation_rate", "SeparableConv2D")
         self.padding = str(padding).lower()
         if self.padding not in ("valid", "same"):
             raise ValueError(f'SeparableConv2D: padding must be "valid" or "same", got {padding!r}')

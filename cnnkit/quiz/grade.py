@@ -13,7 +13,7 @@ from pathlib import Path
 from cnnkit.quiz.errors import QuizError
 from cnnkit.quiz.make import DEFAULT_VARIANT, Quiz, load_key
 from cnnkit.quiz.question import Question, format_answer, parse_answer
-from cnnkit.quiz.roster import ID_COLUMNS
+from cnnkit.quiz.roster import read_header
 
 __all__ = ["grade", "grade_answer", "GradeReport", "StudentResult", "Mark"]
 
@@ -121,14 +121,7 @@ def grade(key, responses, strict: bool = False) -> GradeReport:
     by_student: dict[str, tuple[int, dict[str, str]]] = {}
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
-        header = next(reader, None)
-        if not header:
-            raise QuizError(f"{path} line 1: expected a header 'student,{','.join(ids)}', found an empty file")
-        cols = [h.strip().lower() for h in header]
-        student_col = next((cols.index(c) for c in ID_COLUMNS if c in cols), None)
-        if student_col is None:
-            raise QuizError(f"{path} line 1: expected a 'student' column, found {header!r}; the header is "
-                            f"'student,{','.join(ids)}'")
+        header, cols, student_col = read_header(reader, path, f"student,{','.join(ids)}")
         q_cols = {c: i for i, c in enumerate(cols) if c.startswith("q") and c[1:].isdigit()}
         unknown = sorted(set(q_cols) - set(ids), key=lambda c: int(c[1:]))
         if unknown:

@@ -14,6 +14,22 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
 ID_COLUMNS = ("student", "username", "id", "login")
 
 
+def read_header(reader, path, example: str) -> tuple[list[str], list[str], int]:
+    """A CSV's header as read, lower-cased, and the index of its student-id column.
+
+    ``example`` is the header to suggest (e.g. ``"student,name"``) when it is missing or malformed.
+    """
+    header = next(reader, None)
+    if not header:
+        raise QuizError(f"{path} line 1: expected a header '{example}', found an empty file")
+    cols = [h.strip().lower() for h in header]
+    column = next((cols.index(c) for c in ID_COLUMNS if c in cols), None)
+    if column is None:
+        raise QuizError(f"{path} line 1: expected a 'student' column in the header, found {header!r}; "
+                        f"the header is '{example}'")
+    return header, cols, column
+
+
 def check_student_id(student: str, where: str = "") -> str:
     """Student ids name files (one quiz per student), so keep them to letters, digits and ``_.@-``."""
     if not _ID.match(student or ""):
@@ -29,14 +45,7 @@ def read_roster(path) -> list[str]:
         raise QuizError(f"roster {path} not found: expected a CSV with a 'student' column")
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
-        header = next(reader, None)
-        if not header:
-            raise QuizError(f"{path} line 1: expected a header such as 'student,name', found an empty file")
-        cols = [h.strip().lower() for h in header]
-        column = next((cols.index(c) for c in ID_COLUMNS if c in cols), None)
-        if column is None:
-            raise QuizError(f"{path} line 1: expected a header with a 'student' column, found {header!r}; "
-                            "add a first line such as 'student,name'")
+        header, _, column = read_header(reader, path, "student,name")
         students: list[str] = []
         for line_no, row in enumerate(reader, start=2):
             if not row or all(not cell.strip() for cell in row):

@@ -44,3 +44,17 @@ def table_explanation(input_shape, layers, what: str = "params") -> str:
     if what == "params":
         lines.append(f"total = {' + '.join(str(r['params']) for r in rows)} = {sum(r['params'] for r in rows)}")
     return "; ".join(lines)
+
+
+# The lecture networks as layer tables, shared by the families that quiz them.
+def _conv(filters, kernel, padding=0):
+    return {"type": "conv", "filters": filters, "kernel": kernel, "padding": padding}
+
+
+# Seed 001, "Designing a Convolutional Neural Network": (conv 5x5 p2 - BN - ReLU - pool) x2, FC 10.
+SIMPLE_CNN = [_conv(16, 5, 2), {"type": "batchnorm"}, {"type": "relu"}, {"type": "maxpool", "pool": 2},
+              _conv(32, 5, 2), {"type": "batchnorm"}, {"type": "relu"}, {"type": "maxpool", "pool": 2},
+              {"type": "flatten"}, {"type": "dense", "units": 10}]
+# Seed 002, Table 14-1: LeNet-5 on 32x32x1 (the output layer as a dense layer).
+LENET5 = [_conv(6, 5), {"type": "avgpool", "pool": 2}, _conv(16, 5), {"type": "avgpool", "pool": 2},
+          _conv(120, 5), {"type": "flatten"}, {"type": "dense", "units": 84}, {"type": "dense", "units": 10}]

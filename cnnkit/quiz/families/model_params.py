@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cnnkit.quiz.errors import QuizError
-from cnnkit.quiz.families._base import check_level, shape_of, table_explanation
+from cnnkit.quiz.families._base import LENET5, SIMPLE_CNN, check_level, shape_of, table_explanation
 from cnnkit.quiz.layers import fmt_shape, normalize, walk
 from cnnkit.quiz.question import Question
 
@@ -71,14 +71,8 @@ def generate(rng, level: str) -> Question:
 
 
 def lectures() -> list[Question]:
-    conv = lambda f, k, p=0: {"type": "conv", "filters": f, "kernel": k, "padding": p}
-    simple_cnn = [conv(16, 5, 2), {"type": "batchnorm"}, {"type": "relu"}, {"type": "maxpool", "pool": 2},
-                  conv(32, 5, 2), {"type": "batchnorm"}, {"type": "relu"}, {"type": "maxpool", "pool": 2},
-                  {"type": "flatten"}, {"type": "dense", "units": 10}]
-    lenet = [conv(6, 5), {"type": "avgpool", "pool": 2}, conv(16, 5), {"type": "avgpool", "pool": 2},
-             conv(120, 5), {"type": "flatten"}, {"type": "dense", "units": 84}, {"type": "dense", "units": 10}]
     return [
-        from_spec((28, 28, 1), simple_cnn, "lectures",
+        from_spec((28, 28, 1), SIMPLE_CNN, "lectures",
                   "seed 001, 'Designing a Convolutional Neural Network' (29,130 parameters, DESIGN.md)"),
-        from_spec((32, 32, 1), lenet, "lectures", "seed 002, Table 14-1 (LeNet-5, output layer as a dense layer)"),
+        from_spec((32, 32, 1), LENET5, "lectures", "seed 002, Table 14-1 (LeNet-5, output layer as a dense layer)"),
     ]
