@@ -79,7 +79,8 @@ def test_short_real_training_history_metrics_and_plots(fashion, tmp_path):
     (x, y), (xt, yt) = fashion
     set_seed(0)
     model = small_cnn()
-    history = fit(model, (x[:2000], y[:2000]), val=(x[2000:2500], y[2000:2500]), epochs=1, batch_size=64,
+    # Batch 16: 125 steps (seeds 0-3 reach 0.69-0.74 on these 2,000 test images).
+    history = fit(model, (x[:2000], y[:2000]), val=(x[2000:2500], y[2000:2500]), epochs=1, batch_size=16,
                   history_path=tmp_path / "history.json", verbose=0)
     saved = json.loads((tmp_path / "history.json").read_text())
     assert set(saved) == {"loss", "accuracy", "val_loss", "val_accuracy"}

@@ -82,10 +82,7 @@ def _import_custom_layers() -> None:
     from cnnkit import layers
 
     for module in sorted(set(layers._LAZY.values())):
-        try:
-            importlib.import_module(f"cnnkit.layers.{module}")
-        except ImportError:
-            pass
+        importlib.import_module(f"cnnkit.layers.{module}")
 
 
 def run(args) -> int:
