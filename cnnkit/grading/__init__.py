@@ -4,6 +4,7 @@
 expected, what was found and why; ``compare_architecture`` diffs a model against a reference
 layer by layer; ``fit_or_load`` trains in the student's run and loads the submitted file when
 nbgrader autogrades; ``thresholds.threshold(name)`` gives the calibrated pass mark.
+``grade_class`` / ``instructor_flow`` grade a whole class with nbgrader in parallel workers.
 """
 
 from cnnkit._lazy import lazy_exports
@@ -18,6 +19,8 @@ _LAZY = {
     "fixed_input": "probes", "fixed_weights": "probes", "probe": "probes", "compare_probes": "probes",
     "fit_or_load": "trained", "load_submitted": "trained", "load_status": "trained",
     "is_autograding": "trained", "LoadStatus": "trained",
+    "grade_class": "batch", "BatchResult": "batch", "Limits": "limits",
+    "instructor_flow": "pipeline", "demo_flow": "pipeline",
 }
 __getattr__ = lazy_exports(__name__, _LAZY)
 __all__ = [*_LAZY]
