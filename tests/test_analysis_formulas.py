@@ -248,3 +248,19 @@ def test_conv_output_formula_text():
     # DESIGN.md's error example: "(14 - 5 + 2·0)/1 + 1 = 10".
     assert conv_output_formula(14, 5, 1, 0) == "(14 - 5 + 2·0)/1 + 1 = 10"
     assert conv_output_formula(28, 5, 1, "same") == '⌈28/1⌉ = 28 (padding="same")'
+
+
+def test_parameter_formulas_written_out_for_students():
+    from cnnkit.analysis import (batch_norm_params_formula, conv2d_params_formula, dense_params_formula,
+                                 depthwise_conv2d_params_formula, separable_conv2d_params_formula)
+
+    # Seed 001's network: conv1 5x5, 1 → 16 channels; FC 7·7·32 = 1568 → 10; BN on 16 channels.
+    assert conv2d_params_formula(5, 1, 16) == "5·5·1·16 + 16"
+    assert dense_params_formula(1568, 10) == "1568·10 + 10"
+    assert batch_norm_params_formula(16) == "2·16 trainable (γ, β) + 2·16 non-trainable (moving mean, variance)"
+    assert batch_norm_params_formula(16, center=False) == "1·16 trainable (γ) + 2·16 non-trainable (moving mean, variance)"
+    # DESIGN.md: separable = k·k·C_in·dm + C_in·dm·F (+F); the multiplier is written only when it is not 1.
+    assert separable_conv2d_params_formula(3, 32, 64) == "3·3·32 + 32·64 + 64"
+    assert separable_conv2d_params_formula(3, 32, 64, depth_multiplier=2, bias=False) == "3·3·32·2 + 32·2·64"
+    assert depthwise_conv2d_params_formula(3, 32, depth_multiplier=2) == "3·3·32·2 + 64"
+    assert conv2d_params_formula((3, 3), 64, 64, bias=False, groups=2) == "3·3·(64/2)·64"

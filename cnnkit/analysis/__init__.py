@@ -15,10 +15,15 @@ from cnnkit.analysis.cost import (
 )
 from cnnkit.analysis.params import (
     batch_norm_params,
+    batch_norm_params_formula,
     conv2d_params,
+    conv2d_params_formula,
     dense_params,
+    dense_params_formula,
     depthwise_conv2d_params,
+    depthwise_conv2d_params_formula,
     separable_conv2d_params,
+    separable_conv2d_params_formula,
 )
 from cnnkit.analysis.shapes import (
     conv_output_formula,
@@ -40,7 +45,9 @@ _LAZY = {
 __getattr__ = lazy_exports(__name__, _LAZY)
 
 __all__ = [
-    "activation_bytes", "activation_memory", "batch_norm_params", "conv2d_macs", "conv2d_params",
+    "activation_bytes", "activation_memory", "batch_norm_params", "batch_norm_params_formula",
+    "conv2d_macs", "conv2d_params", "conv2d_params_formula", "dense_params_formula",
+    "depthwise_conv2d_params_formula", "separable_conv2d_params_formula",
     "conv_output_formula", "conv_output_size", "dense_macs", "dense_params",
     "depthwise_conv2d_macs", "depthwise_conv2d_params", "effective_kernel_size",
     "pool_output_size", "same_padding", "separable_conv2d_macs", "separable_conv2d_params",

@@ -8,6 +8,11 @@ __all__ = [
     "separable_conv2d_params",
     "dense_params",
     "batch_norm_params",
+    "conv2d_params_formula",
+    "depthwise_conv2d_params_formula",
+    "separable_conv2d_params_formula",
+    "dense_params_formula",
+    "batch_norm_params_formula",
 ]
 
 
@@ -69,3 +74,48 @@ def batch_norm_params(channels: int, center: bool = True, scale: bool = True) ->
     trainable = channels * (int(center) + int(scale))
     non_trainable = 2 * channels
     return {"trainable": trainable, "non_trainable": non_trainable, "total": trainable + non_trainable}
+
+
+# The same counts written out for a student (the right-hand side, without "= n": callers add the
+# total in their own number style). Summaries, grading messages and quiz keys all use these.
+
+def _times(*factors) -> str:
+    return "·".join(str(f) for f in factors)
+
+
+def _dm(depth_multiplier: int) -> tuple:
+    return () if depth_multiplier == 1 else (depth_multiplier,)
+
+
+def conv2d_params_formula(kernel, c_in: int, c_out: int, bias: bool = True, groups: int = 1) -> str:
+    """``5·5·1·16 + 16`` (seed 001's conv1); grouped: ``3·3·(64/2)·64 + 64``."""
+    kh, kw = _pair(kernel)
+    per_group = c_in if groups == 1 else f"({c_in}/{groups})"
+    return _times(kh, kw, per_group, c_out) + (f" + {c_out}" if bias else "")
+
+
+def depthwise_conv2d_params_formula(kernel, c_in: int, depth_multiplier: int = 1, bias: bool = True) -> str:
+    """``3·3·32 + 32``: one k_h·k_w filter per input channel (times the depth multiplier)."""
+    kh, kw = _pair(kernel)
+    return _times(kh, kw, c_in, *_dm(depth_multiplier)) + (f" + {c_in * depth_multiplier}" if bias else "")
+
+
+def separable_conv2d_params_formula(kernel, c_in: int, c_out: int, depth_multiplier: int = 1,
+                                    bias: bool = True) -> str:
+    """``3·3·32 + 32·64 + 64``: the depthwise stage, then the 1x1 pointwise stage."""
+    kh, kw = _pair(kernel)
+    dm = _dm(depth_multiplier)
+    return (_times(kh, kw, c_in, *dm) + " + " + _times(c_in, *dm, c_out)
+            + (f" + {c_out}" if bias else ""))
+
+
+def dense_params_formula(n_in: int, n_out: int, bias: bool = True) -> str:
+    """``1568·10 + 10`` (seed 001's FC layer)."""
+    return _times(n_in, n_out) + (f" + {n_out}" if bias else "")
+
+
+def batch_norm_params_formula(channels: int, center: bool = True, scale: bool = True) -> str:
+    """``2·16 trainable (γ, β) + 2·16 non-trainable (moving mean, variance)``."""
+    names = [n for n, on in (("γ", scale), ("β", center)) if on]
+    trained = f"{len(names)}·{channels} trainable ({', '.join(names)})" if names else "0 trainable"
+    return f"{trained} + 2·{channels} non-trainable (moving mean, variance)"

@@ -21,10 +21,15 @@ from cnnkit.analysis.cost import (
 )
 from cnnkit.analysis.params import (
     batch_norm_params,
+    batch_norm_params_formula,
     conv2d_params,
+    conv2d_params_formula,
     dense_params,
+    dense_params_formula,
     depthwise_conv2d_params,
+    depthwise_conv2d_params_formula,
     separable_conv2d_params,
+    separable_conv2d_params_formula,
 )
 from cnnkit.analysis.receptive import (
     ReceptiveField,
@@ -141,28 +146,27 @@ def _leaf_facts(layer, in_shapes, keras_out):
         if isinstance(layer, L.SeparableConv2D):
             dm, c_out, bias = layer.depth_multiplier, layer.filters, layer.use_bias
             params(separable_conv2d_params(k, c_in, c_out, dm, bias),
-                   f"{k[0]}·{k[1]}·{c_in}·{dm} + {c_in}·{dm}·{c_out}" + (f" + {c_out}" if bias else ""))
+                   separable_conv2d_params_formula(k, c_in, c_out, dm, bias))
             if h is not None and w is not None:
                 facts["macs"] = separable_conv2d_macs(h, w, k, c_in, c_out, dm)
         elif isinstance(layer, L.DepthwiseConv2D):
             dm, bias = layer.depth_multiplier, layer.use_bias
             c_out = c_in * dm
             params(depthwise_conv2d_params(k, c_in, dm, bias),
-                   f"{k[0]}·{k[1]}·{c_in}·{dm}" + (f" + {c_out}" if bias else ""))
+                   depthwise_conv2d_params_formula(k, c_in, dm, bias))
             if h is not None and w is not None:
                 facts["macs"] = depthwise_conv2d_macs(h, w, k, c_in, dm)
         else:
             c_out, bias, groups = layer.filters, layer.use_bias, getattr(layer, "groups", 1)
-            per_group = f"({c_in}/{groups})" if groups != 1 else f"{c_in}"
             params(conv2d_params(k, c_in, c_out, bias, groups),
-                   f"{k[0]}·{k[1]}·{per_group}·{c_out}" + (f" + {c_out}" if bias else ""))
+                   conv2d_params_formula(k, c_in, c_out, bias, groups))
             if h is not None and w is not None:
                 facts["macs"] = conv2d_macs(h, w, k, c_in, c_out, groups)
         facts["out_shape"] = _with_spatial(layer, x, spatial, c_out)
         return facts
     if isinstance(layer, L.Dense):
         n_in, units, bias = x[-1], layer.units, layer.use_bias
-        params(dense_params(n_in, units, bias), f"{n_in}·{units}" + (f" + {units}" if bias else ""))
+        params(dense_params(n_in, units, bias), dense_params_formula(n_in, units, bias))
         positions = math.prod(d for d in x[:-1]) if all(d is not None for d in x[:-1]) else None
         facts["macs"] = None if positions is None else dense_macs(n_in, units) * positions
         facts["out_shape"] = (*x[:-1], units)
@@ -172,9 +176,8 @@ def _leaf_facts(layer, in_shapes, keras_out):
         axis = axis - 1 if axis > 0 else axis  # config axes count the batch axis
         channels = x[axis]
         bn = batch_norm_params(channels, layer.center, layer.scale)
-        parts = int(layer.center) + int(layer.scale)
         facts.update(_param_entry(bn["total"], bn["trainable"] if train else 0,
-                                  f"{parts}·{channels} trained (γ, β) + 2·{channels} moving mean/variance"))
+                                  batch_norm_params_formula(channels, layer.center, layer.scale)))
         facts["out_shape"] = x
         return facts
     if geometry is not None and geometry["kind"] == "pool" and type(layer).__module__.startswith("keras."):

@@ -164,34 +164,26 @@ def _pair(v):
 
 def param_formula(spec: LayerSpec):
     """(count, "5·5·1·16 + 16 = 416") from :mod:`cnnkit.analysis`, or (None, "") for other layers."""
-    c = spec.config
+    c, c_in = spec.config, spec.input_shape[-1]
     bias = c.get("use_bias", True)
     if spec.kind == "Conv2D":
-        (kh, kw), c_in, c_out = _pair(c["kernel_size"]), spec.input_shape[-1], c["filters"]
-        groups = c.get("groups", 1)
-        n = analysis.conv2d_params((kh, kw), c_in, c_out, bias=bias, groups=groups)
-        cin = f"{c_in}" if groups == 1 else f"({c_in}/{groups})"
-        return n, f"{kh}·{kw}·{cin}·{c_out}" + (f" + {c_out}" if bias else "") + f" = {fmt_count(n)}"
-    if spec.kind == "DepthwiseConv2D":
-        (kh, kw), c_in, dm = _pair(c["kernel_size"]), spec.input_shape[-1], c.get("depth_multiplier", 1)
-        n = analysis.depthwise_conv2d_params((kh, kw), c_in, dm, bias=bias)
-        return n, f"{kh}·{kw}·{c_in}·{dm}" + (f" + {c_in * dm}" if bias else "") + f" = {fmt_count(n)}"
-    if spec.kind == "SeparableConv2D":
-        (kh, kw), c_in, c_out = _pair(c["kernel_size"]), spec.input_shape[-1], c["filters"]
-        dm = c.get("depth_multiplier", 1)
-        n = analysis.separable_conv2d_params((kh, kw), c_in, c_out, dm, bias=bias)
-        return n, (f"{kh}·{kw}·{c_in}·{dm} + {c_in}·{dm}·{c_out}" + (f" + {c_out}" if bias else "")
-                   + f" = {fmt_count(n)}")
-    if spec.kind == "Dense":
-        n_in, units = spec.input_shape[-1], c["units"]
-        n = analysis.dense_params(n_in, units, bias=bias)
-        return n, f"{n_in}·{units}" + (f" + {units}" if bias else "") + f" = {fmt_count(n)}"
-    if spec.kind == "BatchNormalization":
-        ch = spec.input_shape[-1]
-        bn = analysis.batch_norm_params(ch, c.get("center", True), c.get("scale", True))
-        return bn["total"], (f"{bn['trainable']} trainable (γ, β) + {bn['non_trainable']} "
-                             f"non-trainable (moving mean, variance) = {bn['total']}")
-    return None, ""
+        args = (_pair(c["kernel_size"]), c_in, c["filters"], bias, c.get("groups", 1))
+        n, f = analysis.conv2d_params(*args), analysis.conv2d_params_formula(*args)
+    elif spec.kind == "DepthwiseConv2D":
+        args = (_pair(c["kernel_size"]), c_in, c.get("depth_multiplier", 1), bias)
+        n, f = analysis.depthwise_conv2d_params(*args), analysis.depthwise_conv2d_params_formula(*args)
+    elif spec.kind == "SeparableConv2D":
+        args = (_pair(c["kernel_size"]), c_in, c["filters"], c.get("depth_multiplier", 1), bias)
+        n, f = analysis.separable_conv2d_params(*args), analysis.separable_conv2d_params_formula(*args)
+    elif spec.kind == "Dense":
+        args = (c_in, c["units"], bias)
+        n, f = analysis.dense_params(*args), analysis.dense_params_formula(*args)
+    elif spec.kind == "BatchNormalization":
+        args = (c_in, c.get("center", True), c.get("scale", True))
+        n, f = analysis.batch_norm_params(*args)["total"], analysis.batch_norm_params_formula(*args)
+    else:
+        return None, ""
+    return n, f"{f} = {fmt_count(n)}"
 
 
 def shape_formula(spec: LayerSpec) -> str:

@@ -207,27 +207,24 @@ def shape_formula(spec: dict, in_shape) -> str:
 
 
 def params_formula(spec: dict, in_shape) -> str:
-    """The parameter count written out: ``5·5·1·16 + 16 = 416``."""
+    """The parameter count written out: ``5·5·1·16 + 16 = 416`` (text from :mod:`cnnkit.analysis`)."""
     spec, in_shape = normalize(spec), tuple(in_shape)
     n, kind, c = params(spec, in_shape), spec["type"], in_shape[-1]
     bias = spec.get("bias", True)
-    if kind in CONV_TYPES:
-        kh, kw = _pair(spec["kernel"])
-        dm = spec.get("depth_multiplier", 1)
-        if kind == "conv":
-            w, b = f"{kh}·{kw}·{c}·{spec['filters']}", spec["filters"]
-        elif kind == "depthwise":
-            w, b = f"{kh}·{kw}·{c}" + (f"·{dm}" if dm > 1 else ""), c * dm
-        else:
-            w = f"{kh}·{kw}·{c}" + (f"·{dm}" if dm > 1 else "") + f" + {c}" + (f"·{dm}" if dm > 1 else "") + f"·{spec['filters']}"
-            b = spec["filters"]
-        return f"{w} + {b} = {n}" if bias else f"{w} = {n} (no bias)"
-    if kind == "dense":
-        w = f"{c}·{spec['units']}"
-        return f"{w} + {spec['units']} = {n}" if bias else f"{w} = {n} (no bias)"
-    if kind == "batchnorm":
-        return f"γ, β, moving mean, moving variance: 4·{c} = {n} (2·{c} trainable)"
-    return "no parameters: nothing is learned"
+    if kind == "conv":
+        f = analysis.conv2d_params_formula(spec["kernel"], c, spec["filters"], bias)
+    elif kind == "depthwise":
+        f = analysis.depthwise_conv2d_params_formula(spec["kernel"], c, spec.get("depth_multiplier", 1), bias)
+    elif kind in CONV_TYPES:
+        f = analysis.separable_conv2d_params_formula(spec["kernel"], c, spec["filters"],
+                                                     spec.get("depth_multiplier", 1), bias)
+    elif kind == "dense":
+        f = analysis.dense_params_formula(c, spec["units"], bias)
+    elif kind == "batchnorm":
+        f = analysis.batch_norm_params_formula(c)
+    else:
+        return "no parameters: nothing is learned"
+    return f"{f} = {n}" + ("" if bias or kind == "batchnorm" else " (no bias)")
 
 
 def macs_formula(spec: dict, in_shape) -> str:
