@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-_COMMANDS = ("data", "summary", "demo", "train", "grade", "quiz")
+_COMMANDS = ("data", "summary", "demo", "train", "assignment", "grade", "quiz")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,6 +29,9 @@ def register(subparsers) -> None:
                         help="parallel grading workers (default: one per CPU core)")
     parser.add_argument("--skip-training", action="store_true", help="only run the grading demo")
     parser.add_argument("--skip-grading", action="store_true", help="only run the training demo")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="grade the sample class without bubblewrap (used anyway, with a warning, "
+                             "when the sandbox cannot run here)")
     parser.set_defaults(func=_run)
 
 
@@ -40,8 +43,15 @@ def _run(args) -> int:
 
     def grade_sample_class(run):
         from cnnkit.grading.pipeline import demo_flow
+        from cnnkit.grading.sandbox.support import probe
 
-        demo_flow(Path(run.out) / "grading", workers=args.workers)
+        sandbox = not args.no_sandbox
+        if sandbox and not probe().ok:
+            print(f"WARNING: {probe().message()}\nThe demo grades WITHOUT the sandbox; `cnnkit grade run` "
+                  "would refuse (or need --no-sandbox).", file=sys.stderr)
+            sandbox = False
+        print(f"grading the sample class {'in the bubblewrap sandbox' if sandbox else 'WITHOUT the sandbox'}")
+        demo_flow(Path(run.out) / "grading", workers=args.workers, sandbox=sandbox)
 
     steps = [] if args.skip_training else list(DEMO_STEPS)
     if not args.skip_grading:

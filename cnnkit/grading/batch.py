@@ -1,27 +1,30 @@
-"""Grade a whole class in parallel and merge everything into one nbgrader gradebook.
+"""Grade a whole class in one call: every submission in its own sandbox, the gradebook written by the grader.
 
-nbgrader's ``autograde`` is serial; here each submission is graded by an independent worker
-(its own course folder and SQLite gradebook, see ``workers``), and the parent merges the scores
-into the main gradebook (SQLite by default, any SQLAlchemy URL such as ``postgresql://...``)
-through ``nbgrader.api.Gradebook``, copies the feedback and writes ``grades.csv`` and the report.
+``grade_class`` releases the assignments afresh into the gradebook (nbgrader ``generate_assignment``:
+the course's cells, hidden tests included, as the grader's reference), starts one executor and one
+referee for the run, grades submissions in parallel threads (each waits on its sandboxed kernel),
+then adds the integrity flags and writes ``grades.csv``, the report and the feedback. A submission
+never stops the batch.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import time
-import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from cnnkit.grading import collect, report
-from cnnkit.grading.course import (REQUIRED_FILES, SOLUTIONS, COURSE_ID, assignment_names,
-                                   ensure_tools_on_path, release, sqlite_url)
-from cnnkit.grading.limits import Limits
-from cnnkit.grading.workers import AssignmentSpec, Job, Result, grade_one
+from cnnkit.grading import collect, integrity, report
+from cnnkit.grading.course import Course, CourseError, release, sqlite_url
+from cnnkit.grading.executor import RunLimits, make_executor
+from cnnkit.grading.feedback import Screen, secret_lines
+from cnnkit.grading.grade_one import BatchContext, grade_submission
+from cnnkit.grading.prepare import TrustedAssignment
+from cnnkit.grading.result import Result
+
+__all__ = ["BatchResult", "grade_class", "run_limits"]
 
 
 @dataclass
@@ -30,6 +33,7 @@ class BatchResult:
     out: Path
     db_url: str
     seconds: float
+    sandboxed: bool = True
 
     @property
     def grades_csv(self) -> Path:
@@ -39,63 +43,101 @@ class BatchResult:
     def feedback_dir(self) -> Path:
         return self.out / "feedback"
 
+    def by_key(self) -> dict:
+        return {(r.student, r.assignment): r for r in self.results}
 
-def grade_class(submissions, *, out, assignments=None, source=SOLUTIONS, workers=None, db_url=None,
-                limits: Limits | None = None, required_files=None, zip_regex=None,
-                progress: bool = True) -> BatchResult:
-    """Autograde every submission under ``submissions`` (folder or LMS zip) into ``out``."""
+
+def run_limits(config, overrides: dict | None = None) -> RunLimits:
+    """An assignment's budgets from its ``assignment.toml``, with command-line overrides."""
+    b = config.budgets
+    values = {"cell_timeout": b.cell_timeout, "training_timeout": b.training_timeout,
+              "submission_timeout": b.submission_timeout, "memory_mb": b.memory_mb}
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    for key, value in values.items():
+        if not isinstance(value, int) or value <= 0:
+            raise ValueError(f"{key}: expected a positive number of {'MB' if key == 'memory_mb' else 'seconds'}, "
+                             f"got {value!r}")
+    return RunLimits(**values)
+
+
+def grade_class(submissions, *, out, course: Course | None = None, assignments=None, workers=None, db_url=None,
+                limits: dict | None = None, zip_regex=None, sandbox: bool = True, progress: bool = True,
+                preload=()) -> BatchResult:
+    """Grade every submission under ``submissions`` (a folder ``<student>/<assignment>/`` or an LMS zip)
+    into ``out``: gradebook (``db_url``, default SQLite in ``out``), grades.csv, report, feedback."""
     start = time.monotonic()
-    limits = limits or Limits()
-    source = Path(source).resolve()
+    course = course or Course.find()
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     db_url = db_url or sqlite_url(out / "gradebook.db")
-    required = REQUIRED_FILES if required_files is None else required_files
-    known = assignment_names(source)
+    known = course.names()
     if not known:
-        raise FileNotFoundError(f"no assignments in {source}: expected <assignment>/<notebook>.ipynb")
+        raise CourseError(f"no assignments in {course.source}")
     if assignments:
         unknown = sorted(set(assignments) - set(known))
         if unknown:
-            raise ValueError(f"unknown assignment(s) {unknown}: the source {source} has {known}")
+            raise CourseError(f"unknown assignment(s) {unknown}: the course {course.source} has {known}")
     workers = max(1, workers or os.cpu_count() or 1)
-
-    with tempfile.TemporaryDirectory(prefix="cnnkit-grade-", dir=out) as tmp:
+    executor = make_executor(sandbox, readonly=_readonly_data(), threads=max(1, (os.cpu_count() or 1) // workers),
+                             preload=preload)
+    with tempfile.TemporaryDirectory(prefix="cnnkit-grade-") as tmp:
         tmp = Path(tmp)
-        subs = _collect_submissions(submissions, assignments, tmp / "unzipped", source, required, zip_regex)
+        subs = _collect(submissions, course, assignments, tmp / "unzipped", zip_regex)
         wanted = sorted({s.assignment for s in subs} & set(known))
         skipped = [s for s in subs if s.assignment not in known]
         subs = [s for s in subs if s.assignment in known]
-        template = tmp / "template.db"
-        specs = _specs(wanted, source, template, required, db_url)
-        jobs = [Job(s.student, specs[s.assignment], s.path, tmp / "w" / f"{s.student}__{s.assignment}",
-                    template, source, limits, threads=max(1, (os.cpu_count() or 1) // workers))
-                for s in subs]
-        results = []
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(grade_one, job) for job in jobs]
-            for fut in _progress(as_completed(futures), len(futures), progress):
-                res = fut.result()
-                _merge(res, specs[res.assignment], db_url)
-                _publish(res, out)
-                results.append(res)
+        release(course, wanted, release_dir=tmp / "release", db_url=db_url)  # cells + hidden tests → gradebook
+        trusted = {a.name: TrustedAssignment.build(a, tmp / "release" / a.name) for a in course.assignments(wanted)}
+        referee = _referee(executor, trusted)
+        ctx = BatchContext(
+            trusted=trusted, executor=executor, referee=referee, db_url=db_url, out=out,
+            limits={a: run_limits(t.assignment.config, limits) for a, t in trusted.items()},
+            screen={a: Screen(secret_lines(t.source_nb), {str(course.root): "<course>", str(tmp): "<tmp>",
+                                                         str(out): "<out>"})
+                    for a, t in trusted.items()})
+        try:
+            results = []
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                futures = [pool.submit(grade_submission, ctx, s.student, s.assignment, s.path) for s in subs]
+                for fut in _progress(as_completed(futures), len(futures), progress):
+                    results.append(fut.result())
+            integrity.flag(results, ctx, subs, course)
+        finally:
+            if referee is not None:
+                referee.close()
+            executor.close()
     results.sort(key=lambda r: (r.student, r.assignment))
     for s in skipped:
-        print(f"skipped {s.student}/{s.assignment}: no assignment of that name in {source}")
-    batch = BatchResult(results, out, db_url, round(time.monotonic() - start, 2))
-    report.write_all(batch, limits=limits, workers=workers, source=source)
+        print(f"skipped {s.student}/{s.assignment}: no assignment of that name in {course.source}")
+    batch = BatchResult(results, out, db_url, round(time.monotonic() - start, 2), executor.sandboxed)
+    report.write_all(batch, workers=workers, course=course, limits=ctx.limits)
     return batch
 
 
-def _collect_submissions(submissions, assignments, dest, source, required, zip_regex):
+def _readonly_data() -> list[Path]:
+    from cnnkit.data.paths import data_root
+
+    root = data_root()
+    return [root] if root.is_dir() else []
+
+
+def _referee(executor, trusted):
+    if not any(t.assignment.config.trained for t in trusted.values()):
+        return None
+    from cnnkit.grading.referee.client import Referee
+
+    return Referee(executor.start_service)
+
+
+def _collect(submissions, course: Course, assignments, dest, zip_regex):
     path = Path(submissions)
     if path.is_file() and path.suffix.lower() == ".zip":
         if not assignments or len(assignments) != 1:
             raise ValueError(f"{path}: an LMS zip holds one assignment — pass --assignment NAME "
-                             f"(one of {assignment_names(source)})")
-        name = assignments[0]
-        known = {p.name for p in (source / name).glob("*.ipynb")} | set(required.get(name, ()))
-        return collect.from_zip(path, name, dest, known, zip_regex)
+                             f"(one of {course.names()})")
+        a = course.assignment(assignments[0])
+        known = {f"{a.name}.ipynb", *a.config.handin.files}
+        return collect.from_zip(path, a.name, dest, known, zip_regex)
     if path.is_file():
         raise ValueError(f"{path}: expected a folder <student>/<assignment>/ or a .zip archive")
     subs = collect.from_folder(path, assignments)
@@ -103,61 +145,6 @@ def _collect_submissions(submissions, assignments, dest, source, required, zip_r
         raise FileNotFoundError(f"{path}: no submissions found — expected <student>/<assignment>/ folders"
                                 + (f" for {', '.join(assignments)}" if assignments else ""))
     return subs
-
-
-def _specs(names, source, template, required, db_url) -> dict[str, AssignmentSpec]:
-    """Record the assignments' cells (``nbgrader generate_assignment``) in the template and main gradebooks."""
-    from nbgrader.api import Gradebook
-
-    ensure_tools_on_path()
-    with tempfile.TemporaryDirectory(prefix="cnnkit-rel-") as rel:
-        release(names, source=source, release_dir=rel, db_url=sqlite_url(template))
-        main_file = db_url.removeprefix("sqlite:///") if db_url.startswith("sqlite:///") else None
-        if main_file and not Path(main_file).exists():
-            shutil.copy(template, main_file)
-        else:
-            release(names, source=source, release_dir=rel, db_url=db_url)
-    specs = {}
-    with Gradebook(sqlite_url(template), COURSE_ID) as gb:
-        for name in names:
-            assignment = gb.find_assignment(name)
-            notebooks = {nb.name: {c.name: float(c.max_score) for c in nb.grade_cells}
-                         for nb in assignment.notebooks}
-            specs[name] = AssignmentSpec(name, notebooks, tuple(required.get(name, ())))
-    return specs
-
-
-def _merge(res: Result, spec: AssignmentSpec, db_url: str) -> None:
-    """Write one worker's scores into the main gradebook (zero where nothing could be graded)."""
-    from nbgrader.api import Gradebook
-    from sqlalchemy.exc import SAWarning
-
-    with warnings.catch_warnings(), Gradebook(db_url, COURSE_ID) as gb:
-        warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush chatter
-        gb.update_or_create_student(res.student)
-        gb.update_or_create_submission(res.assignment, res.student)
-        for nb_name, cells in spec.notebooks.items():
-            for grade_id in cells:
-                grade = gb.find_grade(grade_id, nb_name, res.assignment, res.student)
-                grade.auto_score = res.scores.get(nb_name, {}).get(grade_id, 0.0)
-                grade.needs_manual_grade = False
-        gb.db.commit()
-
-
-def _publish(res: Result, out: Path) -> None:
-    """Copy the feedback HTML and autograded notebooks out of the worker's folder."""
-    for kind, files in (("feedback", res.feedback), ("autograded", [res.autograded] if res.autograded else [])):
-        dest = out / kind / res.student / res.assignment
-        if dest.exists():
-            shutil.rmtree(dest)
-        for f in files:
-            dest.mkdir(parents=True, exist_ok=True)
-            if f.is_dir():
-                shutil.copytree(f, dest, dirs_exist_ok=True)
-            else:
-                shutil.copy(f, dest / f.name)
-    res.feedback = sorted((out / "feedback" / res.student / res.assignment).glob("*.html"))
-    res.autograded = (out / "autograded" / res.student / res.assignment) if res.autograded else None
 
 
 def _progress(iterable, total, enabled):

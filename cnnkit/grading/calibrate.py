@@ -1,58 +1,32 @@
-"""Calibrate pass thresholds: train the reference recipe with several seeds, record the accuracies.
+"""Calibrate pass marks: run the reference solution with several seeds, measure its models like the referee.
 
-The threshold is the reference's minimum test accuracy minus a stated margin (rounded down to
-0.001), so a student who follows the recipe passes whatever their seed or hardware.
-``cnnkit grade calibrate 03-first-cnn --seeds 3`` calls :func:`calibrate`.
+The solution notebook is the recipe (its training cell reads ``[recipe]`` from ``assignment.toml``), so
+calibration trains exactly what students are told to train. Each seed's hand-in files are measured
+by the referee's own code; the pass mark is the minimum accuracy minus a stated margin (rounded down
+to 0.001), recorded with mean, maximum, seeds, hardware and minutes in the ``[trained.threshold]``
+table of ``assignment.toml``, and each seed's model is kept in ``instructor/calibration/``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import math
+import os
+import platform
+import shutil
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
-from cnnkit.grading import thresholds as _thresholds
+import nbformat
 
-__all__ = ["RECIPES", "DEFAULT_MARGIN", "calibrate", "threshold_from", "fashion_cnn_recipe",
-           "preprocess_fashion", "register_cli"]
+from cnnkit.checks.assignment import BUDGET_ENV, SEED_ENV
+from cnnkit.grading.course import INSTRUCTOR_DIR, Assignment
+
+__all__ = ["DEFAULT_MARGIN", "threshold_from", "run_notebook", "calibrate", "hardware"]
 
 DEFAULT_MARGIN = 0.03
-# The notebook 03 recipe (its solution cell trains exactly this).
-FASHION_CNN = {"optimizer": "adam", "learning_rate": 1e-3, "batch_size": 128, "epochs": 5,
-               "validation_split": 0.1, "loss": "sparse_categorical_crossentropy"}
-
-
-def preprocess_fashion(images):
-    """uint8 HxWx1 images → float32 in [0, 1], the scaling notebook 03 teaches."""
-    import numpy as np
-
-    x = np.asarray(images, dtype="float32") / 255.0
-    return x[..., None] if x.ndim == 3 else x
-
-
-def fashion_cnn_recipe(seed: int, epochs: int | None = None, verbose: int = 2):
-    """Train SimpleCNN (seed 001's network) on Fashion-MNIST; returns (model, test accuracy)."""
-    import keras
-
-    from cnnkit.data import load
-    from cnnkit.grading.checks import evaluate_accuracy
-    from cnnkit.models import SimpleCNN
-
-    (x_train, y_train), (x_test, y_test) = load("fashion_mnist")
-    keras.utils.set_random_seed(seed)
-    model = SimpleCNN()
-    model.compile(optimizer=keras.optimizers.Adam(FASHION_CNN["learning_rate"]),
-                  loss=FASHION_CNN["loss"], metrics=["accuracy"])
-    model.fit(preprocess_fashion(x_train), y_train, batch_size=FASHION_CNN["batch_size"],
-              epochs=epochs or FASHION_CNN["epochs"], validation_split=FASHION_CNN["validation_split"],
-              verbose=verbose)
-    return model, evaluate_accuracy(model, (preprocess_fashion(x_test), y_test))
-
-
-RECIPES = {"03-first-cnn": (fashion_cnn_recipe, FASHION_CNN, "fashion_mnist test split (10,000 images)")}
 
 
 def threshold_from(accuracies, margin: float = DEFAULT_MARGIN) -> float:
@@ -60,78 +34,121 @@ def threshold_from(accuracies, margin: float = DEFAULT_MARGIN) -> float:
     return math.floor((min(accuracies) - margin) * 1000 + 1e-9) / 1000
 
 
-def _checkout_root() -> Path:
-    here = Path(__file__).resolve().parents[2]
-    return here if (here / "autograder").is_dir() else Path.cwd()
-
-
-def calibrate(assignment: str, seeds: int = 3, epochs: int | None = None,
-              margin: float = DEFAULT_MARGIN, out=None, models_dir=None, verbose: int = 2) -> dict:
-    """Train ``assignment``'s reference recipe with seeds 0..seeds-1 and record the threshold.
-
-    Writes the record into ``out`` (default: the packaged thresholds.json, keyed by assignment)
-    and each seed's model as ``<models_dir>/<assignment>-seed<N>.keras`` (default
-    ``autograder/calibration``). Returns the record.
-    """
-    if assignment not in RECIPES:
-        raise ValueError(f"no calibration recipe for {assignment!r}; known: {sorted(RECIPES)}")
-    if seeds < 1:
-        raise ValueError(f"seeds must be >= 1, got {seeds}")
-    recipe, settings, dataset = RECIPES[assignment]
-    models_dir = Path(models_dir) if models_dir else _checkout_root() / "autograder" / "calibration"
-    models_dir.mkdir(parents=True, exist_ok=True)
-    per_seed, start = {}, time.time()
-    for seed in range(seeds):
-        t0 = time.time()
-        model, acc = recipe(seed, epochs=epochs, verbose=verbose)
-        model.save(models_dir / f"{assignment}-seed{seed}.keras")
-        per_seed[str(seed)] = round(acc, 4)
-        if verbose:
-            print(f"{assignment} seed {seed}: test accuracy {acc:.4f} ({time.time() - t0:.0f} s)")
+def hardware() -> str:
+    """What this run trains on, for the record."""
     import keras
-    import tensorflow as tf
 
-    accs = list(per_seed.values())
-    record = {
-        "metric": "test_accuracy",
-        "dataset": dataset,
-        "recipe": {**settings, "epochs": epochs or settings["epochs"]},
-        "per_seed": per_seed,
-        "mean": round(statistics.fmean(accs), 4),
-        "min": min(accs),
-        "max": max(accs),
-        "margin": margin,
-        "threshold": threshold_from(accs, margin),
-        "rule": "threshold = floor_0.001(min over seeds - margin)",
-        "models": [str((models_dir / f"{assignment}-seed{s}.keras").name) for s in per_seed],
-        "versions": {"keras": keras.__version__, "tensorflow": tf.__version__},
-        "calibrated_on": _dt.date.today().isoformat(),
-        "seconds": round(time.time() - start),
-    }
-    out = Path(out) if out else _thresholds.thresholds_path()
-    data = _thresholds.load(out)
-    data[assignment] = record
-    out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    if verbose:
-        print(f"{assignment}: mean {record['mean']:.4f}, min {record['min']:.4f}, margin {margin} "
-              f"→ threshold {record['threshold']:.3f} written to {out}")
-    return record
+    try:
+        import tensorflow as tf
+
+        gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
+        backend = f"TensorFlow {tf.__version__}"
+    except ImportError:
+        gpus, backend = [], f"Keras backend {keras.backend.backend()}"
+    where = f"{len(gpus)} GPU(s)" if gpus else f"{os.cpu_count()} CPU cores ({platform.machine()})"
+    return f"{where}, {backend}, Keras {keras.__version__}"
 
 
-def register_cli(subparsers) -> None:
-    """Add ``calibrate`` to the ``cnnkit grade`` sub-commands."""
-    p = subparsers.add_parser("calibrate", help="train the reference with several seeds and record the pass threshold")
-    p.add_argument("assignment", choices=sorted(RECIPES))
-    p.add_argument("--seeds", type=int, default=3, help="number of seeds (0..N-1), default 3")
-    p.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
-    p.add_argument("--margin", type=float, default=DEFAULT_MARGIN,
-                   help=f"threshold = min accuracy - margin (default {DEFAULT_MARGIN})")
-    p.add_argument("--out", default=None, help="thresholds JSON to update (default: the packaged one)")
-    p.add_argument("--models-dir", default=None, help="where to save each seed's model")
-    p.set_defaults(func=_cli_main)
+def run_notebook(assignment: Assignment, nb, *, seed: int, budget: str = "full", timeout: int | None = None,
+                 release_dir: Path | None = None) -> dict[str, Path]:
+    """Execute ``nb`` (instructor-trusted: the solution, or a sample student's notebook) as a student
+    would — training, not grading — with ``seed``; returns its hand-in files (kept in a temp folder)."""
+    from nbclient import NotebookClient
+
+    work = Path(tempfile.mkdtemp(prefix="cnnkit-train-"))
+    release = Path(release_dir) if release_dir else assignment.release_folder
+    for path in release.iterdir():  # what a student downloads beside the notebook (assignment.toml, ...)
+        if path.is_file() and path.suffix != ".ipynb":
+            shutil.copyfile(path, work / path.name)
+    env_before = {k: os.environ.get(k) for k in (SEED_ENV, BUDGET_ENV, "NBGRADER_EXECUTION")}
+    os.environ[SEED_ENV], os.environ[BUDGET_ENV] = str(seed), budget
+    os.environ.pop("NBGRADER_EXECUTION", None)
+    try:
+        client = NotebookClient(copy_nb(nb), timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(work)}})
+        client.execute()
+    finally:
+        for k, v in env_before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    files = {}
+    for name in assignment.config.handin.files:
+        if not (work / name).is_file():
+            raise RuntimeError(f"{assignment.name}: the notebook ran but did not save {name} (in {work})")
+        files[name] = work / name
+    return files
 
 
-def _cli_main(args) -> int:
-    calibrate(args.assignment, seeds=args.seeds, epochs=args.epochs, margin=args.margin,
-              out=args.out, models_dir=args.models_dir)
-    return 0
+def copy_nb(nb):
+    return nbformat.from_dict(nbformat.from_dict(dict(nb)))
+
+
+def calibrate(assignment: Assignment, seeds: int = 3, *, margin: float = DEFAULT_MARGIN, budget: str = "full",
+              write: bool = True, echo=print) -> dict[str, dict]:
+    """Train the solution with seeds 0..seeds-1; record each ``[[trained]]`` check's pass mark. Returns
+    test → record (the values written into ``assignment.toml``)."""
+    from cnnkit.grading.referee.measure import Measurer
+    from cnnkit.grading.samples import Work, notebook_for
+
+    config = assignment.config
+    if not config.trained:
+        raise ValueError(f"{assignment.name}: no [[trained]] checks in {config.path} — nothing to calibrate")
+    nb = notebook_for(assignment.course, "calibration", Work(assignment.name))
+    measurer = Measurer()
+    start = time.monotonic()
+    accuracies: dict[str, list[float]] = {c.test: [] for c in config.trained}
+    models: dict[str, list[str]] = {c.test: [] for c in config.trained}
+    keep = assignment.folder / INSTRUCTOR_DIR / "calibration"
+    keep.mkdir(parents=True, exist_ok=True)
+    for seed in range(seeds):
+        echo(f"{assignment.name}: seed {seed} — running the solution notebook ({budget} budget)")
+        files = run_notebook(assignment, nb, seed=seed, budget=budget)
+        for check in config.trained:
+            stem = Path(check.file).stem
+            target = keep / (f"seed{seed}.keras" if len(config.trained) == 1 else f"{stem}-seed{seed}.keras")
+            shutil.copyfile(files[check.file], target)
+            reference = models[check.test][0] if models[check.test] else None
+            verdict = measurer.handle({
+                "kind": "measure", "model": str(target), "dataset": check.dataset, "split": check.split,
+                "preprocess": check.preprocess, "image_size": check.image_size, "resize": check.resize,
+                "classes": list(check.classes) if check.classes else None, "threshold": 0.0,
+                "reference": str(assignment.folder / reference) if reference else None})
+            if not verdict.get("loaded") or verdict.get("accuracy") is None:
+                raise RuntimeError(f"{assignment.name}: seed {seed}'s {check.file} could not be measured: "
+                                   f"{verdict.get('message')}")
+            accuracies[check.test].append(round(float(verdict["accuracy"]), 4))
+            models[check.test].append(str(target.relative_to(assignment.folder)))
+            echo(f"  {check.file}: accuracy {verdict['accuracy']:.4f}")
+    minutes = round((time.monotonic() - start) / 60, 1)
+    records = {}
+    for check in config.trained:
+        accs = accuracies[check.test]
+        records[check.test] = {
+            "value": threshold_from(accs, margin), "mean": round(statistics.fmean(accs), 4), "min": min(accs),
+            "max": max(accs), "margin": margin, "seeds": list(range(seeds)), "per_seed": accs, "budget": budget,
+            "hardware": hardware(), "minutes": minutes, "calibrated_on": _dt.date.today().isoformat(),
+            "models": models[check.test]}
+        echo(f"{assignment.name} {check.test}: mean {records[check.test]['mean']:.4f}, min {min(accs):.4f}, "
+             f"margin {margin} → pass mark {records[check.test]['value']:.3f}")
+    if write:
+        write_thresholds(assignment, records)
+    return records
+
+
+def write_thresholds(assignment: Assignment, records: dict[str, dict]) -> None:
+    """Rewrite the ``[trained.threshold]`` tables of ``assignment.toml``, keeping everything else as written."""
+    import tomlkit
+
+    path = assignment.config.path
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    for entry in doc.get("trained", []):
+        record = records.get(entry.get("test"))
+        if record is None:
+            continue
+        table = tomlkit.table()
+        for key, value in record.items():
+            table[key] = value
+        entry["threshold"] = table
+    path.write_text(tomlkit.dumps(doc), encoding="utf-8")

@@ -1,84 +1,160 @@
-"""The nbgrader course directory: where things live and how nbgrader is configured.
+"""The course directory: its assignment folders, and nbgrader configured from them.
 
-The repository root is the course: ``solutions/<assignment>/`` is nbgrader's source,
-``assignments/<assignment>/`` its release, and the work folders (submitted, autograded,
-feedback, gradebook) sit in the git-ignored ``autograder/work/``. ``configure`` is the one
-place that sets nbgrader's options; the root ``nbgrader_config.py`` and every grading
-worker call it.
+A course is a folder holding ``nbgrader_config.py`` and ``solutions/`` (nbgrader's source), one folder
+per assignment: ``solutions/<NN-name>/`` with the notebook as text (``<NN-name>.pct.py``) and as
+``.ipynb``, its ``assignment.toml`` and its own files; ``instructor/`` inside it is never released.
+``assignments/`` is the generated release; grading work goes to ``autograder/work/``. Nothing here
+knows any particular assignment: everything comes from the folders.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from cnnkit.grading.limits import Limits
+from cnnkit.checks.assignment import CONFIG_NAME, AssignmentConfig, load_config
+from cnnkit.grading.authoring.pairing import TEXT_SUFFIX, Pair
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SOLUTIONS = REPO_ROOT / "solutions"
-ASSIGNMENTS = REPO_ROOT / "assignments"
-AUTOGRADER = REPO_ROOT / "autograder"
-WORK = AUTOGRADER / "work"
-EXAMPLES = AUTOGRADER / "examples"
+__all__ = ["COURSE_ID", "INSTRUCTOR_DIR", "Course", "Assignment", "CourseError", "configure", "config_text",
+           "nbgrader", "sqlite_url", "ensure_tools_on_path", "release"]
 
-#: files (besides the notebook) a submission must contain; missing → that check scores zero
-REQUIRED_FILES: dict[str, tuple[str, ...]] = {"03-first-cnn": ("fashion_cnn.keras",)}
 COURSE_ID = "cnnkit"
+#: a folder inside an assignment that nbgrader never releases (calibration models, instructor notes)
+INSTRUCTOR_DIR = "instructor"
+#: files of an assignment folder that never reach students
+NEVER_RELEASED = [f"*{TEXT_SUFFIX}", INSTRUCTOR_DIR]
+
+
+class CourseError(FileNotFoundError):
+    """No course, or no such assignment; the message says where it looked and what exists."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment folder: its notebook pair and its ``assignment.toml``."""
+
+    name: str
+    folder: Path
+    course: "Course"
+
+    @functools.cached_property
+    def config(self) -> AssignmentConfig:
+        return load_config(self.folder, self.name)
+
+    @property
+    def pair(self) -> Pair:
+        return Pair(self.name, self.folder)
+
+    @property
+    def notebook(self) -> Path:
+        """The nbgrader source notebook (``<name>.ipynb``)."""
+        return self.folder / f"{self.name}.ipynb"
+
+    @property
+    def notebook_name(self) -> str:
+        return self.name
+
+    @property
+    def instructor(self) -> Path:
+        return self.folder / INSTRUCTOR_DIR
+
+    @property
+    def release_folder(self) -> Path:
+        """Where the committed student release of this assignment lives."""
+        return self.course.release_dir / self.name
+
+
+@dataclass(frozen=True)
+class Course:
+    """A course directory; ``Course.find()`` looks for it from the current folder upwards."""
+
+    root: Path
+
+    @property
+    def source(self) -> Path:
+        return self.root / "solutions"
+
+    @property
+    def release_dir(self) -> Path:
+        return self.root / "assignments"
+
+    @property
+    def work(self) -> Path:
+        return self.root / "autograder" / "work"
+
+    @property
+    def examples(self) -> Path:
+        return self.root / "autograder" / "examples"
+
+    @classmethod
+    def find(cls, start=None) -> "Course":
+        """The nearest folder at or above ``start`` (default: the current folder) with ``solutions/``
+        and ``nbgrader_config.py``."""
+        start = Path(start or Path.cwd()).resolve()
+        for folder in (start, *start.parents):
+            if (folder / "solutions").is_dir() and (folder / "nbgrader_config.py").is_file():
+                return cls(folder)
+        raise CourseError(f"no course directory at or above {start}: run this inside the course folder "
+                          "(the one holding solutions/ and nbgrader_config.py) or pass --course DIR")
+
+    def names(self) -> list[str]:
+        """Assignment folders: sub-folders of ``solutions/`` that hold an ``assignment.toml``."""
+        if not self.source.is_dir():
+            return []
+        return sorted(p.name for p in self.source.iterdir() if (p / CONFIG_NAME).is_file())
+
+    def assignments(self, names=None) -> list[Assignment]:
+        return [self.assignment(n) for n in (names or self.names())]
+
+    def assignment(self, name: str) -> Assignment:
+        folder = self.source / name
+        if not (folder / CONFIG_NAME).is_file():
+            known = ", ".join(self.names()) or "none"
+            hint = (f"{folder} has no {CONFIG_NAME}" if folder.is_dir() else f"no folder {folder}")
+            raise CourseError(f"assignment {name!r}: {hint} (known: {known}); "
+                              f"`cnnkit assignment new {name}` scaffolds one")
+        return Assignment(name, folder, self)
 
 
 def sqlite_url(path: str | os.PathLike) -> str:
     return f"sqlite:///{Path(path).resolve()}"
 
 
-def configure(c, *, root, source=SOLUTIONS, release=ASSIGNMENTS, work=WORK, db_url=None,
-              limits: Limits | None = None) -> None:
-    """Set nbgrader's CourseDirectory, time limits and preprocessors on config object ``c``."""
-    from nbgrader.converters import Autograde
-    from nbgrader.preprocessors import Execute, GetGrades
-    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+def configure(c, *, root, source=None, release=None, work=None, db_url=None) -> None:
+    """Set nbgrader's CourseDirectory on config object ``c`` (the course's ``nbgrader_config.py`` calls it).
 
-    from cnnkit.grading.execute import TaggedExecute
-    from cnnkit.grading.feedback import HideHiddenTests
-
-    limits = limits or Limits()
-    work = Path(work)
+    Used for releasing (``generate_assignment``), formgrader and ``export``; grading runs through
+    ``cnnkit grade run``, which applies the same preprocessors with a sandboxed executor.
+    """
+    root = Path(root)
+    course = Course(root)
+    source = Path(source) if source else course.source
+    work = Path(work) if work else course.work
     ensure_tools_on_path()  # nbgrader's gradebook runs `alembic`, found only if the venv is on PATH
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.source_directory = str(source)
-    c.CourseDirectory.release_directory = str(release)
+    c.CourseDirectory.release_directory = str(release or course.release_dir)
     c.CourseDirectory.submitted_directory = str(work / "submitted")
     c.CourseDirectory.autograded_directory = str(work / "autograded")
     c.CourseDirectory.feedback_directory = str(work / "feedback")
     if db_url is None:
         work.mkdir(parents=True, exist_ok=True)  # SQLite will not create the folder of its file
     c.CourseDirectory.db_url = db_url or sqlite_url(work / "gradebook.db")
-    # model files, data and notebooks may be larger than nbgrader's 100 KB default
+    # model files and notebooks may be larger than nbgrader's 100 KB default (hand-in limits are ours)
     c.CourseDirectory.max_file_size = 50_000
-    # the student's own model file must survive autograde's copy of the source files
-    c.Autograde.exclude_overwriting = {a: list(files) for a, files in REQUIRED_FILES.items()}
-
-    c.Execute.timeout = limits.cell_timeout
-    c.TaggedExecute.training_timeout = limits.training_timeout
-    c.Execute.interrupt_on_timeout = True
-    default = Autograde().autograde_preprocessors
-    c.Autograde.autograde_preprocessors = [TaggedExecute if p is Execute else p for p in default]
-    c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*", *NEVER_RELEASED]
 
 
 def config_text(**options) -> str:
     """An ``nbgrader_config.py`` that calls ``configure`` with these (repr-able) options."""
-    limits = options.pop("limits", None)
     args = ", ".join(f"{k}={str(v)!r}" for k, v in options.items())
-    lim = f"Limits(**{limits.as_dict()!r})" if limits else "None"
-    return (
-        "from cnnkit.grading.course import configure\n"
-        "from cnnkit.grading.limits import Limits\n"
-        f"configure(c, {args}, limits={lim})\n"
-    )
+    return f"from cnnkit.grading.course import configure\nconfigure(c, {args})\n"
 
 
 def ensure_tools_on_path() -> None:
@@ -97,33 +173,27 @@ def nbgrader(args: list[str], cwd, timeout: float | None = None, env=None) -> su
                           env={**os.environ, **(env or {})})
 
 
-def assignment_names(source=SOLUTIONS) -> list[str]:
-    """Assignments in the source folder: sub-folders holding a notebook."""
-    source = Path(source)
-    if not source.is_dir():
-        return []
-    return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+def release(course: Course, names=None, *, release_dir=None, db_url=None) -> list[Path]:
+    """Regenerate the student release with ``nbgrader generate_assignment``.
 
-
-def release(assignments=None, *, source=SOLUTIONS, release_dir=ASSIGNMENTS, db_url=None) -> list[Path]:
-    """Regenerate the student release from ``source`` with ``nbgrader generate_assignment``.
-
-    Also records the assignments' cells in ``db_url`` (a throw-away SQLite file if None).
+    Refuses an assignment whose text source and ``.ipynb`` disagree (naming the sync command), so
+    an edit made in either is never released half-way. Records the cells in ``db_url`` (a
+    throw-away SQLite file if None). Returns the release folders.
     """
-    source, release_dir = Path(source).resolve(), Path(release_dir).resolve()
-    names = list(assignments) if assignments else assignment_names(source)
-    if not names:
-        raise FileNotFoundError(f"no assignments in {source}: expected sub-folders with notebooks, "
-                                f"e.g. {source}/01-example/01-example.ipynb")
+    release_dir = Path(release_dir or course.release_dir).resolve()
+    assignments = course.assignments(names)
+    if not assignments:
+        raise CourseError(f"no assignments in {course.source}: expected folders with an {CONFIG_NAME}; "
+                          "`cnnkit assignment new 01-example` scaffolds one")
+    for a in assignments:
+        a.config  # validates assignment.toml before anything is written
+        a.pair.require_in_sync()
     with tempfile.TemporaryDirectory(prefix="cnnkit-release-") as tmp:
         url = db_url or sqlite_url(Path(tmp) / "gradebook.db")
         Path(tmp, "nbgrader_config.py").write_text(
-            config_text(root=tmp, source=source, release=release_dir, work=tmp, db_url=url))
-        for name in names:
-            if not (source / name).is_dir():
-                raise FileNotFoundError(f"assignment {name!r}: no folder {source / name}; "
-                                        f"known: {', '.join(assignment_names(source)) or 'none'}")
-            done = nbgrader(["generate_assignment", name, "--force"], cwd=tmp)
+            config_text(root=tmp, source=course.source.resolve(), release=release_dir, work=tmp, db_url=url))
+        for a in assignments:
+            done = nbgrader(["generate_assignment", a.name, "--force"], cwd=tmp)
             if done.returncode != 0:
-                raise RuntimeError(f"nbgrader generate_assignment {name} failed:\n{done.stdout}{done.stderr}")
-    return [release_dir / n for n in names]
+                raise RuntimeError(f"nbgrader generate_assignment {a.name} failed:\n{done.stdout}{done.stderr}")
+    return [release_dir / a.name for a in assignments]

@@ -1,17 +1,31 @@
-"""Feedback that shows what a hidden test said, never what it checks.
+"""Feedback a student may see: every message, never a hidden test's or a solution's source, never a
+path of the grading machine.
 
-nbgrader 0.9's feedback HTML prints the full source of every test cell, hidden tests included,
-and IPython tracebacks quote the failing line. ``HideHiddenTests`` (run inside
-``nbgrader generate_feedback``) blanks the hidden region and cuts those tracebacks down to the
-assertion message.
+nbgrader 0.9's feedback HTML prints the source of every test cell, hidden tests included, and
+tracebacks quote the failing line. Here, in the grader's own process and after the sandbox is gone:
+hidden regions become a placeholder and their tracebacks are cut to the message
+(``HideHiddenTests``); every output is screened — a line that quotes hidden-test or solution source
+is withheld and grading-machine paths are replaced (``screen_outputs``) — then nbgrader's own
+``GetGrades`` and feedback template render the page.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import sys
+from pathlib import Path
+
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
+__all__ = ["HIDDEN_PLACEHOLDER", "WITHHELD", "HideHiddenTests", "hide_hidden_region", "secret_lines",
+           "Screen", "screen_outputs", "write_feedback"]
+
 HIDDEN_PLACEHOLDER = "# (hidden tests: their messages, if any, are shown below)"
+WITHHELD = "[line withheld: it quotes the course's hidden tests or solution]"
+#: a secret line shorter than this is too generic to withhold ("return x", "pass")
+MIN_SECRET = 24
 
 
 class HideHiddenTests(NbGraderPreprocessor):
@@ -46,3 +60,109 @@ def hide_hidden_region(source: str, begin: str = "BEGIN HIDDEN TESTS", end: str 
         elif not hiding:
             kept.append(line)
     return "\n".join(kept)
+
+
+def _regions(source: str, begin: str, end: str) -> list[str]:
+    lines, inside = [], False
+    for line in source.splitlines():
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif inside:
+            lines.append(line)
+    return lines
+
+
+def secret_lines(source_nb) -> set[str]:
+    """Lines of the course's hidden tests and solutions long enough to be recognisable when quoted."""
+    secrets = set()
+    for cell in source_nb.cells:
+        for begin, end in (("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"), ("BEGIN SOLUTION", "END SOLUTION")):
+            for line in _regions(cell.source, begin, end):
+                stripped = line.strip()
+                if len(stripped) >= MIN_SECRET and not stripped.startswith("#"):
+                    secrets.add(stripped)
+    return secrets
+
+
+class Screen:
+    """Replaces grading-machine paths and withholds quoted secrets in output text."""
+
+    def __init__(self, secrets=(), paths: dict[str, str] | None = None):
+        self.secrets = sorted(set(secrets), key=len, reverse=True)
+        defaults = {sys.prefix: "<python>", sys.base_prefix: "<python>",
+                    str(Path(__file__).resolve().parents[1]): "<cnnkit>", os.path.expanduser("~"): "<home>"}
+        merged = {**defaults, **(paths or {})}
+        # longest first, so /a/b/c is replaced before /a/b
+        self.paths = sorted(((str(k), v) for k, v in merged.items() if k and len(str(k)) > 1),
+                            key=lambda kv: len(kv[0]), reverse=True)
+        tmp = re.escape(os.path.realpath("/tmp"))
+        self._tmp = re.compile(rf"(?:{tmp}|/tmp)/[\w.\-]+")
+
+    def text(self, text: str) -> str:
+        if not text:
+            return text
+        out = []
+        for line in text.split("\n"):
+            if any(secret in line for secret in self.secrets):
+                out.append(WITHHELD)
+                continue
+            for path, label in self.paths:
+                line = line.replace(path, label)
+            out.append(self._tmp.sub("<tmp>", line))
+        return "\n".join(out)
+
+
+def screen_outputs(nb, screen: Screen):
+    """Screen every output of every cell in place (stream text, error messages, tracebacks, plain text)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            kind = output.get("output_type")
+            if kind == "stream":
+                output["text"] = screen.text(_text(output.get("text", "")))
+            elif kind == "error":
+                output["evalue"] = screen.text(str(output.get("evalue", "")))
+                output["traceback"] = [screen.text(str(t)) for t in output.get("traceback", [])]
+            elif kind in ("execute_result", "display_data"):
+                data = output.get("data", {})
+                for mime in ("text/plain", "text/html", "text/markdown", "text/latex"):
+                    if mime in data:
+                        data[mime] = screen.text(_text(data[mime]))
+    return nb
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def write_feedback(nb, resources: dict, path: Path) -> Path:
+    """Render the graded notebook as nbgrader's feedback page at ``path`` (scores from the gradebook)."""
+    import copy
+
+    from nbconvert.exporters import HTMLExporter
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import GetGrades
+    from traitlets.config import Config
+
+    import nbgrader
+
+    nb = copy.deepcopy(nb)
+    base = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
+    config = Config()
+    config.HTMLExporter.template_name = "feedback"
+    config.HTMLExporter.extra_template_basedirs = [str(base / "templates")]
+    config.HTMLExporter.extra_template_paths = [str(base / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
+    resources = copy.deepcopy(resources)
+    from cnnkit.grading.record import GRADEBOOK_LOCK
+
+    with GRADEBOOK_LOCK:
+        nb, resources = GetGrades().preprocess(nb, resources)
+    nb, resources = HideHiddenTests().preprocess(nb, resources)
+    nb, resources = CSSHTMLHeaderPreprocessor().preprocess(nb, resources)
+    exporter = HTMLExporter(config=config)
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body, encoding="utf-8")
+    return path

@@ -1,0 +1,182 @@
+"""Grade one submission: prepare (trusted) → run (sandboxed) → referee and scans (trusted) → record → feedback.
+
+Never raises for anything the submission does: every problem becomes a status and a reason, and
+the gradebook still gets a row (zeros where nothing could be graded).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from cnnkit.grading import scan
+from cnnkit.grading.executor import Executor, RunLimits
+from cnnkit.grading.feedback import Screen, screen_outputs, write_feedback
+from cnnkit.grading.prepare import Prepared, TrustedAssignment, grade_id, prepare
+from cnnkit.grading.record import add_verdict, record_nothing_ran, record_scores
+from cnnkit.grading.result import Result
+
+log = logging.getLogger(__name__)
+
+__all__ = ["BatchContext", "grade_submission"]
+
+
+@dataclass
+class BatchContext:
+    """What every submission of a batch shares: the trusted assignments, the executor, the referee."""
+
+    trusted: dict[str, TrustedAssignment]
+    executor: Executor
+    referee: object | None
+    db_url: str
+    out: Path
+    limits: dict[str, RunLimits]
+    screen: dict[str, Screen] = field(default_factory=dict)
+    digests: dict = field(default_factory=dict)   # (student, assignment, file) → weights digest
+    answers: dict = field(default_factory=dict)   # (student, assignment) → answer cell sources
+
+
+def grade_submission(ctx: BatchContext, student: str, assignment: str, folder: Path) -> Result:
+    start = time.monotonic()
+    trusted = ctx.trusted[assignment]
+    result = Result(student, assignment, max_score=sum(trusted.graded.values()), sandboxed=ctx.executor.sandboxed)
+    phases = result.phases
+    try:
+        t = time.monotonic()
+        prepared = prepare(trusted, Path(folder), result)
+        phases["prepare"] = time.monotonic() - t
+        if prepared is None:
+            record_nothing_ran(trusted, result, ctx.db_url)
+        else:
+            ctx.answers[(student, assignment)] = prepared.answers
+            _review(trusted, prepared, result)
+            t = time.monotonic()
+            execution = ctx.executor.run(prepared.nb, prepared.files, ctx.limits[assignment])
+            phases["run"] = time.monotonic() - t
+            nb = execution.nb
+            if execution.stopped:
+                result.flag(*execution.stopped)
+            _explain_failures(nb, trusted, result, ctx.limits[assignment])
+            t = time.monotonic()
+            _referee(ctx, trusted, prepared, nb, result)
+            phases["referee"] = time.monotonic() - t
+            _from_scratch(trusted, prepared, nb, result)
+            t = time.monotonic()
+            screen_outputs(nb, ctx.screen[assignment])
+            record_scores(nb, trusted, result, ctx.db_url)
+            _save_autograded(ctx, trusted, result, nb)
+            phases["record"] = time.monotonic() - t
+            t = time.monotonic()
+            html = ctx.out / "feedback" / student / assignment / f"{trusted.assignment.notebook_name}.html"
+            write_feedback(nb, {"nbgrader": {"db_url": ctx.db_url, "assignment": assignment,
+                                             "notebook": trusted.assignment.notebook_name, "student": student}},
+                           html)
+            result.feedback = [html]
+            phases["feedback"] = time.monotonic() - t
+    except Exception as exc:  # the grader's own failure for this submission: reported, the batch goes on
+        log.exception("grading %s/%s failed", student, assignment)
+        result.flag("error", f"autograder error: {type(exc).__name__}: {exc}")
+        try:
+            record_nothing_ran(trusted, result, ctx.db_url)
+        except Exception:
+            log.exception("could not record zeros for %s/%s", student, assignment)
+    if not result.scores:
+        result.scores = {trusted.assignment.notebook_name: {g: 0.0 for g in trusted.graded}}
+    if result.manual_pending:
+        result.reasons.append("manually graded, pending: " + ", ".join(
+            f"{g} ({p:g} points)" for g, p in result.manual_pending.items()))
+    result.phases = {k: round(v, 3) for k, v in phases.items()}
+    result.seconds = round(time.monotonic() - start, 2)
+    return result
+
+
+def _provided_sources(trusted: TrustedAssignment) -> list[str]:
+    return [c.source for c in trusted.source_nb.cells
+            if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("solution")
+            and not c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def _review(trusted: TrustedAssignment, prepared: Prepared, result: Result) -> None:
+    """Tampering flags from the static scan, for the instructor (scores unchanged)."""
+    cells = dict(prepared.answers)
+    cells.update({f"own cell {i + 1}": src for i, src in enumerate(prepared.extra_cells)})
+    for finding in scan.tampering(cells, _provided_sources(trusted)):
+        result.review.append(f"code: {finding}")
+    shadow = scan.shadowing_files(prepared.undeclared)
+    if shadow:
+        result.review.append("handed-in files that would shadow an import (not copied into the sandbox): "
+                             + ", ".join(shadow))
+
+
+def _explain_failures(nb, trusted: TrustedAssignment, result: Result, limits: RunLimits) -> None:
+    """One reason per failed test cell and per timed-out cell, in the student's words."""
+    tests = set(trusted.tests)
+    for index, cell in enumerate(nb.cells):
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if not errors:
+            continue
+        gid = grade_id(cell)
+        ename, evalue = errors[0].get("ename", ""), str(errors[0].get("evalue", "")).strip()
+        if ename == "CellTimeoutError":
+            name = f"'{gid}'" if gid else f"#{index + 1}"
+            result.flag("timeout", f"cell {name} ran over its {limits.cell_budget(cell)} s budget and was interrupted")
+        elif gid in tests and ename != "KernelStopped":
+            first = evalue.splitlines()[0][:300] if evalue else ""
+            result.reasons.append(f"{gid} failed: {ename}: {first}".rstrip(": "))
+
+
+def _reference_model(trusted: TrustedAssignment, check) -> Path | None:
+    if check.architecture != "reference" or not check.threshold or not check.threshold.models:
+        return None
+    return trusted.assignment.folder / check.threshold.models[0]
+
+
+def _referee(ctx: BatchContext, trusted: TrustedAssignment, prepared: Prepared, nb, result: Result) -> None:
+    """The referee's verdict on each hand-in model: the only source of those tests' points."""
+    for check in trusted.assignment.config.trained:
+        path = prepared.files.get(check.file)
+        if path is None:
+            verdict_ok, message = False, f"{check.file}: not handed in (or over the size limit) — nothing to measure"
+        elif ctx.referee is None:
+            verdict_ok, message = False, "no referee in this grading run"
+        else:
+            verdict = ctx.referee.measure(check, path, _reference_model(trusted, check))
+            verdict_ok, message = verdict.ok, verdict.message
+            if verdict.digest:
+                ctx.digests[(result.student, trusted.name, check.file)] = verdict.digest
+            if verdict.accuracy is not None and check.threshold is not None:
+                ceiling = check.threshold.max + check.threshold.margin
+                if verdict.accuracy > ceiling:
+                    result.review.append(f"{check.file}: accuracy {verdict.accuracy:.4f} is above the reference's "
+                                         f"best ({check.threshold.max:.4f}) by more than the margin "
+                                         f"{check.threshold.margin:g} — check how it was trained")
+        add_verdict(nb, check.test, verdict_ok, message, source="referee")
+        if not verdict_ok:
+            result.reasons.append(f"{check.test} (referee): {message}")
+
+
+def _from_scratch(trusted: TrustedAssignment, prepared: Prepared, nb, result: Result) -> None:
+    """Answers that use what the question rules out: their tests score 0, with the evidence."""
+    provided = _provided_sources(trusted)
+    for rule in trusted.assignment.config.from_scratch:
+        findings = scan.from_scratch(rule, prepared.answers, provided)
+        if not findings:
+            continue
+        evidence = "; ".join(str(f) for f in findings[:3])
+        why = f" {rule.why}" if rule.why else ""
+        message = f"not written from scratch — {evidence}.{why} This test scores 0; write it with the tools the question allows"
+        for test in rule.tests:
+            add_verdict(nb, test, False, message, source="grader")
+        result.reasons.append(f"{', '.join(rule.tests)}: {message}")
+
+
+def _save_autograded(ctx: BatchContext, trusted: TrustedAssignment, result: Result, nb) -> None:
+    folder = ctx.out / "autograded" / result.student / trusted.name
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{trusted.assignment.notebook_name}.ipynb"
+    nbformat.write(nb, path)
+    result.autograded = folder
