@@ -25,7 +25,7 @@ def _shape_walk(model) -> str:
     return "shapes through your model:\n" + "\n".join(lines)
 
 
-def check_output_shape(obj, expected, name: str = "output"):
+def check_output_shape(obj, expected, name: str = "output", why: str = ""):
     """A model's output shape (batch axis dropped) or an array's full shape equals ``expected``."""
     expected = tuple(int(d) for d in expected)
     if _is_model(obj):
@@ -34,34 +34,39 @@ def check_output_shape(obj, expected, name: str = "output"):
         found = tuple(None if d is None else int(d) for d in found)
         if found != expected:
             raise GradingError(f"{name} shape", fmt_shape(expected), fmt_shape(found),
-                               _shape_walk(obj))
+                               "; ".join(p for p in (why, _shape_walk(obj)) if p))
         return None
     found = tuple(int(d) for d in np.shape(obj))
     if found != expected:
-        why = ""
-        if int(np.prod(found)) == int(np.prod(expected)):
-            why = "same number of values, different layout: check the axis order (height, width, channels)"
-        raise GradingError(f"{name} shape", f"({', '.join(map(str, expected))})",
-                           f"({', '.join(map(str, found))})", why)
+        hint = why
+        if not hint and len(found) + 1 == len(expected) and found == expected[: len(found)]:
+            hint = f"the last axis (size {expected[-1]}) is missing: add it, e.g. x[..., None]"
+        elif not hint and int(np.prod(found)) == int(np.prod(expected)):
+            hint = "same number of values, different layout: check the axis order (height, width, channels)"
+        raise GradingError(f"{name} shape", fmt_shape_tuple(expected), fmt_shape_tuple(found), hint)
     return None
 
 
-def check_param_count(obj, expected: int, name: str = "parameters"):
+def check_param_count(obj, expected: int, name: str = "parameters", mistakes=None):
     """A model's (or a number's) parameter count equals ``expected``; a model mismatch lists every
-    layer's count with its formula from :mod:`cnnkit.analysis`."""
+    layer's count with its formula from :mod:`cnnkit.analysis`; ``mistakes`` maps a wrong count to the
+    mistake that gives it."""
     from cnnkit.checks.compare import layer_specs, param_formula
 
     found = int(obj.count_params()) if _is_model(obj) else int(obj)
     if found != int(expected):
-        why = ""
+        parts = []
+        likely = (mistakes or {}).get(found)
+        if likely:
+            parts.append(f"this is what {likely} gives")
         if _is_model(obj):
             rows = []
             for spec in layer_specs(obj):
                 if spec.params:
                     _, f = param_formula(spec)
                     rows.append(f"  {spec.name:<16} {fmt_count(spec.params):>10}  {f}")
-            why = "your layers:\n" + "\n".join(rows)
-        raise GradingError(name, fmt_count(expected), fmt_count(found), why)
+            parts.append("your layers:\n" + "\n".join(rows))
+        raise GradingError(name, fmt_count(expected), fmt_count(found), "; ".join(parts))
     return None
 
 
@@ -87,6 +92,13 @@ def _show(value) -> str:
     return repr(value)
 
 
+def _same(a, b, rel_tol: float) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) \
+            and not isinstance(b, bool):
+        return abs(a - b) <= rel_tol * max(abs(a), abs(b), 1e-12)
+    return a == b
+
+
 def check_value(found, expected, what: str, why: str = "", rel_tol: float = 0.0, mistakes=None):
     """``found == expected`` for numbers, strings and (nested) sequences — a list where a tuple is
     expected is fine. ``why`` states the rule or formula; ``mistakes`` maps a wrong value to the
@@ -102,7 +114,7 @@ def check_value(found, expected, what: str, why: str = "", rel_tol: float = 0.0,
         raise GradingError(what, _show(exp), "None", "did the function `return` its result?")
     likely = ""
     for value, mistake in (mistakes or {}).items():
-        if _plain(value) == got:
+        if _same(_plain(value), got, rel_tol or 1e-6):
             likely = f"this is what {mistake} gives"
             break
     raise GradingError(what, _show(exp), _show(got), "; ".join(p for p in (likely, why) if p))

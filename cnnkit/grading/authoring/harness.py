@@ -48,16 +48,26 @@ class Harness:
             if path.is_file() and path.suffix != ".ipynb":
                 shutil.copyfile(path, self.folder / path.name)
         self.namespace: dict = {"display": lambda *a, **k: None, "__name__": "__main__"}
+        #: cells that could not run because a skipped training cell defines what they use
+        self.skipped: dict[str, str] = {}
+        trained = train
         with self.inside(budget):
             for cell in self.nb.cells:
                 meta = cell.metadata.get("nbgrader", {})
-                if cell.cell_type != "code" or meta.get("grade_id") in skip:
+                gid = meta.get("grade_id") or "cell"
+                if cell.cell_type != "code" or gid in skip:
                     continue
                 if meta.get("grade") and not meta.get("solution"):
                     continue  # tests are replayed on demand
                 if "training" in cell.metadata.get("tags", []) and not train:
+                    self.skipped[gid] = "training cell"
                     continue
-                exec(compile(_as_typed(cell.source), f"<{meta.get('grade_id') or 'cell'}>", "exec"), self.namespace)
+                try:
+                    exec(compile(_as_typed(cell.source), f"<{gid}>", "exec"), self.namespace)
+                except NameError as exc:
+                    if trained or meta.get("solution"):
+                        raise
+                    self.skipped[gid] = f"needs the skipped training: {exc}"
 
     @contextlib.contextmanager
     def inside(self, budget: str = "small"):
@@ -76,11 +86,14 @@ class Harness:
 
     def test_source(self, test: str, part: str = "visible") -> str:
         visible, hidden = split_test(self.cells[test].source)
-        return {"visible": visible, "hidden": hidden, "all": visible + "\n" + hidden}[part]
+        if part not in ("visible", "all"):
+            raise ValueError(f"part: expected 'visible' (what students run) or 'all' (as graded), got {part!r}")
+        return visible if part == "visible" else self.cells[test].source
 
     def outcome(self, test: str, answers: dict[str, str] | None = None, part: str = "visible",
                 extra: str = "") -> str | None:
-        """Replay ``test`` (its ``part``) after replacing ``answers``; the failure message or None."""
+        """Replay ``test`` — its visible part, or ``part="all"`` as graded (hidden tests too) — after
+        replacing ``answers``; the failure message or None."""
         ns = dict(self.namespace)
         with self.inside():
             for gid, text in (answers or {}).items():
