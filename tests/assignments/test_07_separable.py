@@ -294,14 +294,16 @@ def test_answers_taken_from_the_library_are_caught(provided, config, cell, text,
 
 
 def test_the_pass_mark_separates_trained_from_untrained(harness, config):
-    """The referee's own measurement: the solution's network untrained is far below the pass mark."""
+    """The referee's own measurement: the solution's network untrained is far below the pass mark; the
+    sample class's trained ones (radia's and whitfield's, each from their own notebook and seed) above it."""
     import keras
 
     from cnnkit.grading.referee.measure import Measurer
 
     check = config.trained[0]
     assert check.threshold is not None, "not calibrated yet"
-    folder = Course.find(ROOT).assignment(NAME).folder
+    course = Course.find(ROOT)
+    folder = course.assignment(NAME).folder
     keras.utils.set_random_seed(0)
     untrained = Path(tempfile.mkdtemp()) / "untrained.keras"
     with harness.inside():
@@ -312,3 +314,6 @@ def test_the_pass_mark_separates_trained_from_untrained(harness, config):
                "reference": str(folder / check.threshold.models[0])}
     low = measurer.handle({**request, "model": str(untrained)})
     assert low["architecture"] and not low["ok"] and low["accuracy"] < check.threshold.value - 0.3, low
+    for student in ("radia", "whitfield"):
+        high = measurer.handle({**request, "model": str(course.examples / "models" / student / NAME / "separable_cnn.keras")})
+        assert high["ok"] and high["accuracy"] >= check.threshold.value, (student, high)
