@@ -39,6 +39,7 @@ from cnnkit.checks.setup import ready
 ready()
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import gc
 import os
 
 import keras
@@ -351,6 +352,7 @@ check_param_count(alexnet, alex_conv_params + alex_fc(6 * 6 * 256), "AlexNet par
     alex_conv_params + alex_fc(13 * 13 * 256): "leaving out S7 (F8 then reads 13·13·256 values)",
 })
 del alexnet
+_ = gc.collect()  # AlexNet's weights: 250 MB
 ### BEGIN HIDDEN TESTS
 from cnnkit.checks import check_built_from, compare_architecture
 from cnnkit.models import AlexNet
@@ -359,6 +361,7 @@ alexnet = build_alexnet()
 check_built_from(alexnet, forbid=("cnnkit.layers", "cnnkit.models"), what="AlexNet")
 compare_architecture(alexnet, AlexNet(lrn=False, dropout_rate=0)).assert_ok()
 del alexnet
+_ = gc.collect()  # AlexNet's weights: 250 MB
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_vgg16", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
@@ -385,6 +388,7 @@ check_value(flat[:1], [(7 * 7 * 512,)], "the flattened features before the first
 check_param_count(vgg16, vgg_conv_params(vgg_blocks) + vgg_fc,
                   "VGG-16 parameters (keras.applications.VGG16 has 138,357,544)")
 del vgg16
+_ = gc.collect()  # VGG-16's weights: 553 MB
 ### BEGIN HIDDEN TESTS
 from cnnkit.checks import check_built_from, compare_architecture
 from cnnkit.models import VGG16
@@ -393,6 +397,7 @@ vgg16 = build_vgg16()
 check_built_from(vgg16, forbid=("cnnkit.layers", "cnnkit.models"), what="VGG-16")
 compare_architecture(vgg16, VGG16(dropout_rate=0)).assert_ok()
 del vgg16
+_ = gc.collect()  # VGG-16's weights: 553 MB
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "where-md", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -547,6 +552,7 @@ for name, net in networks.items():
     print(f"{name:<10}{4 * net.count_params() / MB:>12,.1f}{activation_memory(net, 32, 'training') / MB:>12,.1f}"
           f"{activation_memory(net, 32, 'inference') / MB:>12,.1f}")
 del networks  # AlexNet and VGG-16 hold about 800 MB of weights
+_ = gc.collect()
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "onebyone-md", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 7. The 1×1 convolution: a channel mixer (1 point)

@@ -507,11 +507,12 @@ check_value(model_macs(probe_net), want, "model_macs of a second model (stride 2
 # | | `Dense` 10, softmax | the same | 10 |
 #
 # Use `layers.BatchNormalization(momentum=0.9)` and `layers.ReLU()` as separate layers. (At test time
-# batch normalisation uses moving averages of the batch statistics; with Keras's default momentum 0.99
-# they lag behind a short, fast training and cost several points of test accuracy — 0.9 follows it.) **The trained network uses
-# Keras's own `layers.SeparableConv2D`**, not your `MySeparableConv2D`: you have shown you can write it, and the
-# grader loads your trained file with Keras's own layers only (a file with a custom class cannot be
-# loaded safely, so it would score 0).
+# batch normalisation uses moving averages of the batch statistics; with Keras's default momentum, 0.99,
+# they lag behind a short, fast training and cost several points of test accuracy; 0.9 keeps up.)
+#
+# **The trained network uses Keras's own `layers.SeparableConv2D`**, not your `MySeparableConv2D`: you
+# have shown you can write it, and the grader loads your trained file with Keras's own layers only (a
+# file holding a custom class cannot be loaded safely, so it would score 0).
 #
 # **Q6.** Write `build_network(conv, alpha=1.0)` with the functional API, from
 # `keras.Input(shape=(28, 28, 1))`: `conv` is the layer class of rows 2–4 (`layers.SeparableConv2D` or
