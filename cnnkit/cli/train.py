@@ -48,6 +48,12 @@ def _run(args) -> int:
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        import keras
+
+        if keras.backend.backend() != "tensorflow":
+            print(f"error: --strategy uses tf.distribute, but Keras runs on {keras.backend.backend()!r} here; "
+                  "run with KERAS_BACKEND=tensorflow", file=sys.stderr)
+            return 2
     else:
         steps = TRAIN_STEPS
 
