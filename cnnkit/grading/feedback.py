@@ -75,15 +75,22 @@ def _regions(source: str, begin: str, end: str) -> list[str]:
 
 
 def secret_lines(source_nb) -> set[str]:
-    """Lines of the course's hidden tests and solutions long enough to be recognisable when quoted."""
-    secrets = set()
+    """Lines of the course's hidden tests and solutions long enough to be recognisable when quoted —
+    except those that students see anyway elsewhere in the notebook."""
+    regions = (("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"), ("BEGIN SOLUTION", "END SOLUTION"))
+    secrets, public = set(), set()
     for cell in source_nb.cells:
-        for begin, end in (("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"), ("BEGIN SOLUTION", "END SOLUTION")):
-            for line in _regions(cell.source, begin, end):
-                stripped = line.strip()
+        hidden = set()
+        for begin, end in regions:
+            hidden |= {line.strip() for line in _regions(cell.source, begin, end)}
+        for line in cell.source.splitlines():
+            stripped = line.strip()
+            if stripped in hidden:
                 if len(stripped) >= MIN_SECRET and not stripped.startswith("#"):
                     secrets.add(stripped)
-    return secrets
+            elif not any(marker in stripped for pair in regions for marker in pair):
+                public.add(stripped)
+    return secrets - public
 
 
 class Screen:
