@@ -63,7 +63,7 @@ def _fail(message: str) -> int:
 def _errors():
     from cnnkit.checks.assignment import ConfigError
     from cnnkit.grading.authoring.pairing import PairingError
-    from cnnkit.grading.sandbox.support import SandboxUnavailable
+    from cnnkit.grading.executor import SandboxUnavailable
 
     return (FileNotFoundError, ValueError, ConfigError, PairingError, SandboxUnavailable)
 

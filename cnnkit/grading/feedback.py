@@ -153,21 +153,19 @@ def write_feedback(nb, resources: dict, path: Path) -> Path:
     from traitlets.config import Config
 
     import nbgrader
+    from cnnkit.grading.record import GRADEBOOK_LOCK
 
-    nb = copy.deepcopy(nb)
+    nb, resources = copy.deepcopy(nb), copy.deepcopy(resources)
+    with GRADEBOOK_LOCK:
+        nb, resources = GetGrades().preprocess(nb, resources)
     base = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
     config = Config()
     config.HTMLExporter.template_name = "feedback"
     config.HTMLExporter.extra_template_basedirs = [str(base / "templates")]
     config.HTMLExporter.extra_template_paths = [str(base / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
-    resources = copy.deepcopy(resources)
-    from cnnkit.grading.record import GRADEBOOK_LOCK
-
-    with GRADEBOOK_LOCK:
-        nb, resources = GetGrades().preprocess(nb, resources)
-    nb, resources = HideHiddenTests().preprocess(nb, resources)
-    nb, resources = CSSHTMLHeaderPreprocessor().preprocess(nb, resources)
     exporter = HTMLExporter(config=config)
+    exporter.register_preprocessor(HideHiddenTests(), enabled=True)
+    exporter.register_preprocessor(CSSHTMLHeaderPreprocessor(), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from cnnkit.grading.sandbox.fonts import matplotlib_font_list
-from cnnkit.grading.sandbox.policy import SandboxPolicy, bwrap_argv, inside
+from cnnkit.grading.sandbox.policy import SandboxPolicy, bwrap_argv, inside, unsandboxed
 from cnnkit.grading.sandbox.procs import TailReader, kill_tree
 from cnnkit.grading.sandbox.watchdog import Watchdog
 
@@ -38,9 +38,10 @@ class SandboxedService:
     """One sandboxed helper process; ``request(dict, timeout) -> dict``. Use as a context manager."""
 
     def __init__(self, argv: Sequence[str], policy: SandboxPolicy, *, memory_limit_mb: int | None = None,
-                 max_reply_bytes: int = 1 << 20, bwrap: str | None = None):
+                 max_reply_bytes: int = 1 << 20, bwrap: str | None = None, sandbox: bool = True):
         self.argv = list(argv)
         self.policy = policy
+        self.sandbox = sandbox
         self.memory_limit_mb = memory_limit_mb
         self.max_reply_bytes = max_reply_bytes
         self.bwrap = bwrap
@@ -58,11 +59,14 @@ class SandboxedService:
             return
         self._stop()
         read, write = os.pipe()
+        if self.sandbox:
+            argv = bwrap_argv(self.policy, self.argv, bwrap=self.bwrap, files=matplotlib_font_list(self.bwrap))
+            env, cwd = {"PATH": "/usr/bin:/bin"}, None
+        else:  # --no-sandbox: the same process, limits and protocol, on the host
+            argv, env, cwd = unsandboxed(self.policy, self.argv)
         try:
-            self._proc = subprocess.Popen(
-                bwrap_argv(self.policy, self.argv, bwrap=self.bwrap, files=matplotlib_font_list(self.bwrap)),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=write, env={"PATH": "/usr/bin:/bin"}, start_new_session=True)
+            self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=write,
+                                          env=env, cwd=cwd, start_new_session=True)
         finally:
             os.close(write)
         self._log = TailReader(read)
@@ -118,8 +122,9 @@ class SandboxedService:
         if self.policy.inbox is None:
             raise ValueError("this service has no inbox — give its SandboxPolicy an inbox folder")
         dest = self.policy.inbox / (name or Path(path).name)
-        shutil.copyfile(path, dest, follow_symlinks=False)
-        return inside(self.policy, dest)
+        if not dest.exists():
+            shutil.copyfile(path, dest, follow_symlinks=False)
+        return inside(self.policy, dest) if self.sandbox else str(dest)
 
     def request(self, payload: dict, timeout: float = 60.0) -> dict:
         """Send ``payload``; the service's reply. Raises TimeoutError (the service is then killed)
