@@ -54,9 +54,12 @@ class Measurer:
         return verdict
 
     def _load(self, path: str):
-        from cnnkit.quiet import quiet_tensorflow
+        import sys
 
-        quiet_tensorflow()
+        if "tensorflow" not in sys.modules:  # the referee process: start TensorFlow without its C++ chatter
+            from cnnkit.quiet import quiet_tensorflow
+
+            quiet_tensorflow()
         import keras
 
         import cnnkit.layers  # noqa: F401 — registers cnnkit's serializable layers
