@@ -155,9 +155,7 @@ class GradingKernel(IPythonKernel):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 exec(compiled, ns)
-        except BaseException as exc:  # noqa: BLE001 — every failure of a test is its zero, reported
-            if isinstance(exc, KeyboardInterrupt):
-                raise
+        except BaseException as exc:  # noqa: BLE001 — every failure of a test (an interrupt too) is its zero
             status = "error"
             self._send_error(exc)
         finally:
@@ -176,6 +174,8 @@ class GradingKernel(IPythonKernel):
         evalue = str(exc)
         if isinstance(exc, SystemExit):
             evalue = f"the test was stopped by sys.exit({exc.code!r}) — it scores 0"
+        elif isinstance(exc, KeyboardInterrupt):
+            evalue = "interrupted: the test ran over its time budget (is an answer stuck in a loop?)"
         # the frames inside the test are the course's (hidden) code: report the message, not the lines
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != "<test>"]
         where = f" (in {frames[-1].name}, {os.path.basename(frames[-1].filename)})" if frames else ""
