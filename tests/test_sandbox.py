@@ -79,7 +79,7 @@ def test_classify_names_each_case_and_its_fix():
     assert missing.case == "no-bwrap" and "apt-get install bubblewrap" in missing.fix
     old = classify("linux", "/usr/bin/bwrap", None, "", False, None, version=(0, 6, 1))
     assert old.case == "old-bwrap" and "0.6.1" in old.fix
-    err = "bwrap: No permissions to creating new namespace, likely because the kernel does not allow ..."
+    err = "bwrap: setting up uid map: Permission denied"  # what Ubuntu 24.04 prints
     apparmor = classify("linux", "/usr/bin/bwrap", 1, err, False, 1)
     assert apparmor.case == "apparmor" and "apparmor_restrict_unprivileged_userns" in apparmor.fix
     docker = classify("linux", "/usr/bin/bwrap", 1, "bwrap: Creating new namespace failed: Operation not permitted",
@@ -97,6 +97,7 @@ def test_probe_runs_a_real_sandbox_here():
     support = probe()
     assert support.ok and support.case == "ok" and support.version >= (0, 8, 0), support.message()
     assert probe() is support  # cached per process
+    assert probe("/nonexistent/bwrap").case == "no-bwrap"
 
 
 # -- policy -------------------------------------------------------------------------------------
@@ -110,6 +111,8 @@ def test_policy_refuses_to_expose_the_workdirs_neighbours(tmp_path):
         SandboxPolicy(workdir=tmp_path / "missing")
     with pytest.raises(ValueError, match="max_file_mb"):
         SandboxPolicy(max_file_mb=0)
+    with pytest.raises(ValueError, match="not a valid environment variable"):
+        SandboxPolicy(env={"A B": "1"})
 
 
 def test_bwrap_argv_mount_order_and_what_is_bound(tmp_path):
@@ -409,18 +412,20 @@ def test_the_submission_budget_stops_the_run(tmp_path):
 
 
 def test_a_memory_hog_is_stopped_by_the_watchdog(tmp_path):
-    cells = ["""
-        import time
-        hog = []
-        for _ in range(40):              # up to 2 GB if nothing stopped it
-            hog.append(b'x' * 50 * 2**20)
-            time.sleep(0.05)
+    cells = ["import numpy as np\nx = np.ones(3 * 2**30 // 8)",  # one process: RLIMIT_DATA refuses it
+             """
+        import subprocess, sys, time
+        # four processes of 150 MB: each under the per-process cap, together over the limit
+        hogs = [subprocess.Popen([sys.executable, "-c", "import time; x = b'x' * (150 * 2**20); time.sleep(30)"])
+                for _ in range(4)]
+        time.sleep(20)
         """, "print('after')"]
     result = _run(tmp_path, cells, memory_limit_mb=400)
+    assert "MemoryError" in _errors(result.nb.cells[0])
     assert result.stopped[0] == "memory" and "400 MB" in result.stopped[1]
     assert result.peak_memory_mb > 400
-    assert _errors(result.nb.cells[0])[-1] == STOPPED_ENAME
-    assert result.nb.cells[1].outputs[0].evalue == f"not run: {result.stopped[1]}"
+    assert _errors(result.nb.cells[1])[-1] == STOPPED_ENAME
+    assert result.nb.cells[2].outputs[0].evalue == f"not run: {result.stopped[1]}"
 
 
 def test_a_fork_bomb_and_a_disk_filler_are_stopped(tmp_path):

@@ -19,12 +19,14 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
 from cnnkit.grading.sandbox.fonts import matplotlib_font_list
 from cnnkit.grading.sandbox.policy import SandboxPolicy, bwrap_argv, inside
 from cnnkit.grading.sandbox.procs import TailReader, kill_tree
+from cnnkit.grading.sandbox.support import require
 from cnnkit.grading.sandbox.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,8 @@ class SandboxedService:
     def __init__(self, argv: Sequence[str], policy: SandboxPolicy, *, memory_limit_mb: int | None = None,
                  max_reply_bytes: int = 1 << 20, bwrap: str | None = None):
         self.argv = list(argv)
+        if memory_limit_mb is not None and policy.max_data_mb is None:
+            policy = replace(policy, max_data_mb=memory_limit_mb)
         self.policy = policy
         self.memory_limit_mb = memory_limit_mb
         self.max_reply_bytes = max_reply_bytes
@@ -57,6 +61,7 @@ class SandboxedService:
         if self.alive:
             return
         self._stop()
+        require(self.bwrap)
         read, write = os.pipe()
         try:
             self._proc = subprocess.Popen(

@@ -16,6 +16,9 @@ from cnnkit.grading.sandbox.procs import dir_usage, kill_tree, tree_usage
 
 log = logging.getLogger(__name__)
 
+#: files the writable host folders may hold (each scan stops counting past it)
+MAX_FILES = 100_000
+
 Stop = tuple[str, str]  # (kind, reason): kind is "timeout", "memory", "processes", "disk" or "output"
 
 
@@ -70,7 +73,10 @@ class Watchdog(threading.Thread):
             return ("timeout", f"{self.what} ran over its {self.budget_s:.0f} s budget — the kernel was stopped "
                                "there; raise it with --submission-timeout")
         if disk and self.disk_limit_mb:
-            used = sum(dir_usage(p)[0] for p in self.disk_paths)
+            usage = [dir_usage(p, MAX_FILES) for p in self.disk_paths]
+            used, files = sum(u[0] for u in usage), sum(u[1] for u in usage)
+            if files > MAX_FILES:
+                return ("disk", f"{self.what} created more than {MAX_FILES} files — the kernel was stopped there")
             if used > self.disk_limit_mb * 2**20:
                 return ("disk", f"{self.what} wrote {used / 2**20:.0f} MB of files, over the {self.disk_limit_mb} MB "
                                 "limit — the kernel was stopped there")
