@@ -13,6 +13,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -25,7 +26,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from cnnkit.grading.sandbox import policy as policy_mod
 from cnnkit.grading.sandbox.execute import STOPPED_ENAME, TIMEOUT_ENAME, execute_notebook
-from cnnkit.grading.sandbox.kernel import short_tmp
+from cnnkit.grading.sandbox.kernel import SandboxedKernelManager, short_tmp
 from cnnkit.grading.sandbox.files import UnsafeFileError, copy_out, read_limited
 from cnnkit.grading.sandbox.outputs import OutputLimits
 from cnnkit.grading.sandbox.policy import HOME, WORKDIR, SandboxPolicy, bwrap_argv, cnnkit_package, sandbox_env
@@ -322,7 +323,7 @@ def test_attacks_on_files_network_processes_and_environment(tmp_path, course, se
     assert (course["work"] / "big.bin").stat().st_size == 2**20  # cut at the 1 MB cap
 
 
-def test_a_setsid_child_does_not_outlive_the_run(tmp_path):
+def test_a_setsid_child_does_not_outlive_the_run(tmp_path, monkeypatch):
     token = "escape-" + secrets.token_hex(4)
     cells = [f"""
         import subprocess, sys
@@ -333,14 +334,16 @@ def test_a_setsid_child_does_not_outlive_the_run(tmp_path):
                           "if os.fork(): sys.exit()\\ntime.sleep(2); open('marker2', 'w').write('{token}')"])
         print("spawned")
         """]
-    run_dirs = set(Path(short_tmp()).glob("cnk-*"))
+    sockets = Path(tempfile.mkdtemp(prefix="cnkt-", dir="/tmp"))  # this run's socket folder goes here
+    monkeypatch.setattr(tempfile, "tempdir", str(sockets))
     result = _run(tmp_path, cells)
     assert result.stopped is None and "spawned" in _text(result.nb.cells[0])
     left = [p for p in psutil.process_iter(["cmdline"]) if token in " ".join(p.info["cmdline"] or [])]
     assert left == []
     time.sleep(3)
     assert not (tmp_path / "work" / "marker1").exists() and not (tmp_path / "work" / "marker2").exists()
-    assert set(Path(short_tmp()).glob("cnk-*")) <= run_dirs  # the socket folder is gone too
+    assert list(sockets.iterdir()) == []  # the socket folder is gone too
+    sockets.rmdir()
 
 
 def test_a_200mb_print_is_truncated_and_the_grader_stays_small(tmp_path):
@@ -571,6 +574,13 @@ execute_notebook(nb, SandboxPolicy(workdir=sys.argv[1]), cell_timeout=120)
 '''
 
 
+def _cmdline(proc: psutil.Process) -> str:
+    try:
+        return " ".join(proc.cmdline())
+    except psutil.Error:  # gone, or a zombie
+        return ""
+
+
 def test_the_sandbox_dies_with_a_killed_grader(tmp_path):
     (tmp_path / "work").mkdir()
     grader = subprocess.Popen([sys.executable, "-c", GRADER, str(tmp_path / "work")])
@@ -579,15 +589,19 @@ def test_the_sandbox_dies_with_a_killed_grader(tmp_path):
         family = []
         while time.monotonic() < deadline:  # until the kernel runs inside bwrap
             family = psutil.Process(grader.pid).children(recursive=True)
-            if any("ipkernel" in " ".join(p.cmdline()) for p in family if p.is_running()):
+            if any("ipkernel" in _cmdline(p) for p in family):
                 break
             time.sleep(0.2)
-        assert any(p.name() == "bwrap" for p in family), [p.cmdline() for p in family]
+        assert any(os.path.basename(_cmdline(p).split(" ")[0]) == "bwrap" for p in family), family
     finally:
         grader.kill()
         grader.wait()
     gone, alive = psutil.wait_procs(family, timeout=5)
     assert [p for p in alive if p.status() != psutil.STATUS_ZOMBIE] == []
+    left = list(Path(short_tmp()).glob(f"cnk-{grader.pid}-*"))  # its socket folder, orphaned
+    assert left
+    SandboxedKernelManager(SandboxPolicy()).remove_run_dir()  # the next grader removes it
+    assert not any(p.exists() for p in left)
 
 
 def test_no_sandbox_runs_the_same_client_on_the_host(tmp_path, caplog):

@@ -153,7 +153,7 @@ async def _execute(nb, policy, *, cell_timeout, timeout_func, submission_timeout
             await client.async_start_new_kernel()
         except Exception as error:
             raise SandboxError(f"the sandboxed kernel did not start ({error}): {_final_log(km)}") from error
-        watchdog = Watchdog(km.sandbox_pid, memory_limit_mb=memory_limit_mb, budget_s=submission_timeout,
+        watchdog = Watchdog(km.sandbox_process, memory_limit_mb=memory_limit_mb, budget_s=submission_timeout,
                             max_processes=max_processes, disk_limit_mb=disk_limit_mb,
                             disk_paths=[str(p) for p in (policy.workdir, km.run_dir) if p is not None])
         watchdog.start()

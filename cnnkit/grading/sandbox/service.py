@@ -23,6 +23,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
+import psutil
+
 from cnnkit.grading.sandbox.fonts import matplotlib_font_list
 from cnnkit.grading.sandbox.policy import SandboxPolicy, bwrap_argv, inside
 from cnnkit.grading.sandbox.procs import TailReader, kill_tree
@@ -74,7 +76,8 @@ class SandboxedService:
         os.set_blocking(self._proc.stdout.fileno(), False)
         self._buffer = b""
         self.starts += 1
-        self._watchdog = Watchdog(self._proc.pid, memory_limit_mb=self.memory_limit_mb, what="the service")
+        self._process = psutil.Process(self._proc.pid)
+        self._watchdog = Watchdog(self._process, memory_limit_mb=self.memory_limit_mb, what="the service")
         self._watchdog.start()
 
     @property
@@ -100,7 +103,7 @@ class SandboxedService:
             self._watchdog.close()
             self._watchdog = None
         if self._proc is not None:
-            kill_tree(self._proc.pid)
+            kill_tree(self._process)
             self._proc.wait(timeout=10)
             for stream in (self._proc.stdin, self._proc.stdout):
                 try:
