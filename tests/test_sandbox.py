@@ -38,13 +38,17 @@ KERNEL_ADDED_ENV = {"CLICOLOR", "CLICOLOR_FORCE", "FORCE_COLOR", "GIT_PAGER", "P
                     "PWD", "TERM", "CNNKIT_MAX_MESSAGE_BYTES"}
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="module")
 def bwrap_works():
     support = probe()
     if not support.ok:
         if os.environ.get("CI"):
             pytest.fail(support.message())
         pytest.skip(support.message())
+
+
+#: for the tests that start real sandboxes
+real = pytest.mark.usefixtures("bwrap_works")
 
 
 def _run(tmp_path, cells, **kw):
@@ -94,6 +98,7 @@ def test_classify_names_each_case_and_its_fix():
     assert classify("linux", "/usr/bin/bwrap", 0, "", True, None, version=(0, 8, 0)).ok
 
 
+@real
 def test_probe_runs_a_real_sandbox_here():
     support = probe()
     assert support.ok and support.case == "ok" and support.version >= (0, 8, 0), support.message()
@@ -201,6 +206,7 @@ def servers():
         abstract.close()
 
 
+@real
 def test_attacks_on_files_network_processes_and_environment(tmp_path, course, servers):
     planted = {k: str(v) for k, v in course["planted"].items()}
     token = course["token"]
@@ -323,6 +329,7 @@ def test_attacks_on_files_network_processes_and_environment(tmp_path, course, se
     assert (course["work"] / "big.bin").stat().st_size == 2**20  # cut at the 1 MB cap
 
 
+@real
 def test_a_setsid_child_does_not_outlive_the_run(tmp_path, monkeypatch):
     token = "escape-" + secrets.token_hex(4)
     cells = [f"""
@@ -346,6 +353,7 @@ def test_a_setsid_child_does_not_outlive_the_run(tmp_path, monkeypatch):
     sockets.rmdir()
 
 
+@real
 def test_a_200mb_print_is_truncated_and_the_grader_stays_small(tmp_path):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = _run(tmp_path, ["print('x' * 200_000_000)", "print('after')"],
@@ -358,6 +366,7 @@ def test_a_200mb_print_is_truncated_and_the_grader_stays_small(tmp_path):
     assert grown < 60, f"the grader's peak RSS grew by {grown:.0f} MB"
 
 
+@real
 def test_many_outputs_are_capped_per_cell_and_per_notebook(tmp_path):
     cells = ["""
         from IPython.display import display
@@ -378,6 +387,7 @@ def test_many_outputs_are_capped_per_cell_and_per_notebook(tmp_path):
     assert sum(stored(c) for c in result.nb.cells) < 51_000
 
 
+@real
 def test_an_oversized_raw_message_stops_the_run_without_reaching_the_grader(tmp_path):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     cells = ["""
@@ -393,6 +403,7 @@ def test_an_oversized_raw_message_stops_the_run_without_reaching_the_grader(tmp_
     assert grown < 60, f"the grader's peak RSS grew by {grown:.0f} MB"
 
 
+@real
 def test_an_infinite_loop_hits_the_cell_timeout_and_the_run_goes_on(tmp_path):
     result = _run(tmp_path, ["while True: pass", "print('next')"], cell_timeout=2)
     assert result.stopped is None
@@ -400,6 +411,7 @@ def test_an_infinite_loop_hits_the_cell_timeout_and_the_run_goes_on(tmp_path):
     assert _text(result.nb.cells[1]) == "next\n"
 
 
+@real
 def test_a_cell_that_ignores_the_interrupt_is_killed(tmp_path):
     cells = ["import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: pass", "print('no')"]
     result = _run(tmp_path, cells, cell_timeout=2, interrupt_grace=1)
@@ -407,6 +419,7 @@ def test_a_cell_that_ignores_the_interrupt_is_killed(tmp_path):
     assert _errors(result.nb.cells[1]) == [STOPPED_ENAME]
 
 
+@real
 def test_the_submission_budget_stops_the_run(tmp_path):
     cells = ["import time; time.sleep(1.5)", "time.sleep(1.5)", "time.sleep(1.5)", "print('late')"]
     result = _run(tmp_path, cells, submission_timeout=3)
@@ -414,6 +427,7 @@ def test_the_submission_budget_stops_the_run(tmp_path):
     assert result.nb.cells[-1].outputs[0].evalue.startswith("not run:")
 
 
+@real
 def test_a_memory_hog_is_stopped_by_the_watchdog(tmp_path):
     cells = ["import numpy as np\nx = np.ones(3 * 2**30 // 8)",  # one process: RLIMIT_DATA refuses it
              """
@@ -431,6 +445,7 @@ def test_a_memory_hog_is_stopped_by_the_watchdog(tmp_path):
     assert result.nb.cells[2].outputs[0].evalue == f"not run: {result.stopped[1]}"
 
 
+@real
 def test_a_fork_bomb_and_a_disk_filler_are_stopped(tmp_path):
     bomb = _run(tmp_path, ["import subprocess\nps = [subprocess.Popen(['sleep', '30']) for _ in range(40)]\n"
                            "import time; time.sleep(5)"], max_processes=20)
@@ -440,6 +455,7 @@ def test_a_fork_bomb_and_a_disk_filler_are_stopped(tmp_path):
     assert filler.stopped[0] == "disk"
 
 
+@real
 def test_a_normal_notebook_runs_with_numpy_and_matplotlib(tmp_path):
     nb_cells = ["""
         import numpy as np
@@ -465,6 +481,7 @@ def test_a_normal_notebook_runs_with_numpy_and_matplotlib(tmp_path):
     nbformat.validate(result.nb)
 
 
+@real
 @pytest.mark.slow
 def test_keras_fits_one_step_in_the_sandbox(tmp_path):
     cells = ["""
@@ -531,6 +548,7 @@ serve(handle)
 '''
 
 
+@real
 def test_a_sandboxed_service_answers_restarts_and_dies_with_close(tmp_path):
     code = tmp_path / "svc"
     code.mkdir()
@@ -581,6 +599,7 @@ def _cmdline(proc: psutil.Process) -> str:
         return ""
 
 
+@real
 def test_the_sandbox_dies_with_a_killed_grader(tmp_path):
     (tmp_path / "work").mkdir()
     grader = subprocess.Popen([sys.executable, "-c", GRADER, str(tmp_path / "work")])
