@@ -292,7 +292,6 @@ def test_attacks_on_files_network_processes_and_environment(tmp_path, course, se
                 return errno.errorcode[e.errno]
         res["big_file"] = fill("big.bin", 3)            # max_file_mb=1: EFBIG
         res["tmp_fill"] = [fill(f"/tmp/f{i}", 1) for i in range(12)]   # tmp_size_mb=8: ENOSPC
-        res["work_ok"] = fill("small.bin", 1) if False else "skipped"
         print(json.dumps(res))
         """,
     ]
