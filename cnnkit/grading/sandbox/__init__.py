@@ -9,7 +9,7 @@ notebook in a sandboxed kernel under time, memory, process, disk and output limi
 from cnnkit._lazy import lazy_exports
 
 _LAZY = {
-    "probe": "support", "classify": "support", "Support": "support",
+    "probe": "support", "classify": "support", "Support": "support", "require": "support", "SandboxUnavailable": "support",
     "SandboxPolicy": "policy", "bwrap_argv": "policy", "inside": "policy",
     "SandboxedKernelManager": "kernel", "SandboxedKernelClient": "kernel",
     "execute_notebook": "execute", "ExecutionResult": "execute", "SandboxError": "execute",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from queue import Empty
 from typing import Callable
 
@@ -25,6 +25,7 @@ from nbformat.v4 import new_output
 from cnnkit.grading.sandbox.kernel import FRAME_SLACK, SandboxedKernelManager
 from cnnkit.grading.sandbox.outputs import OutputBudget, OutputLimits
 from cnnkit.grading.sandbox.policy import SandboxPolicy
+from cnnkit.grading.sandbox.support import require
 from cnnkit.grading.sandbox.watchdog import Stop, Watchdog
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,10 @@ def execute_notebook(nb: NotebookNode, policy: SandboxPolicy, *, cell_timeout: f
     cell)`` is called after each code cell; ``kernel_cmd`` replaces the default kernel command
     (``{connection_file}`` is filled in). ``disk_limit_mb`` caps the work folder's total size;
     ``max_processes`` the sandbox's process count; a timed-out cell is interrupted and gets
-    ``interrupt_grace`` seconds to stop before the kernel is killed. ``sandbox=False`` is
+    ``interrupt_grace`` seconds to stop before the kernel is killed. Unless the policy sets its own,
+    each process's RLIMIT_DATA is ``memory_limit_mb`` (so one huge allocation is a MemoryError
+    in the cell; the watchdog still sums the whole tree). Raises ``SandboxUnavailable`` when
+    bwrap cannot run here (the message names the fix). ``sandbox=False`` is
     ``--no-sandbox``: no bwrap (the kernel sees the host), every limit above still enforced.
     """
     return asyncio.run(_execute(nb, policy, cell_timeout=cell_timeout, timeout_func=timeout_func,
@@ -129,8 +133,12 @@ async def _execute(nb, policy, *, cell_timeout, timeout_func, submission_timeout
                    output_limits, kernel_cmd, on_cell, max_processes, disk_limit_mb, interrupt_grace,
                    startup_timeout, bwrap, sandbox) -> ExecutionResult:
     start = time.monotonic()
-    if not sandbox:
+    if sandbox:
+        require(bwrap)
+    else:
         log.warning("running the notebook WITHOUT the sandbox: its code can read and change this machine")
+    if policy.max_data_mb is None:  # one process alone may not allocate past the whole budget
+        policy = replace(policy, max_data_mb=memory_limit_mb)
     km = SandboxedKernelManager(policy, kernel_cmd=kernel_cmd, bwrap=bwrap, sandbox=sandbox,
                                 max_message_bytes=output_limits.per_cell_bytes + FRAME_SLACK)
     client = SandboxNotebookClient(
@@ -145,19 +153,23 @@ async def _execute(nb, policy, *, cell_timeout, timeout_func, submission_timeout
             await client.async_start_new_kernel()
         except Exception as error:
             raise SandboxError(f"the sandboxed kernel did not start ({error}): {_final_log(km)}") from error
-        watchdog = Watchdog(km.sandbox_pid, memory_limit_mb=memory_limit_mb,
-                            deadline=start + submission_timeout, budget_s=submission_timeout,
+        watchdog = Watchdog(km.sandbox_process, memory_limit_mb=memory_limit_mb, budget_s=submission_timeout,
                             max_processes=max_processes, disk_limit_mb=disk_limit_mb,
                             disk_paths=[str(p) for p in (policy.workdir, km.run_dir) if p is not None])
         watchdog.start()
         try:
             await client.async_start_new_kernel_client()
+            info = await client.async_wait_for_reply(await ensure_async(client.kc.kernel_info()))
         except Exception as error:
-            raise SandboxError(f"the sandboxed kernel did not answer ({error}): {_final_log(km)}") from error
-        watchdog.checks.append(_dropped_check(client.kc, output_limits))
-        info = await client.async_wait_for_reply(await ensure_async(client.kc.kernel_info()))
-        if info is not None and "language_info" in info["content"]:
-            nb.metadata["language_info"] = info["content"]["language_info"]
+            if watchdog.stopped is None:
+                raise SandboxError(f"the sandboxed kernel did not answer ({error}): {_final_log(km)}") from error
+            stopped = watchdog.stopped
+        else:
+            if info is not None and "language_info" in info["content"]:
+                nb.metadata["language_info"] = info["content"]["language_info"]
+            watchdog.checks.append(_dropped_check(client.kc, output_limits))
+            # like the batch grader, the submission budget counts from a ready kernel
+            watchdog.deadline = time.monotonic() + submission_timeout
         executed = 0
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or not cell.source.strip():

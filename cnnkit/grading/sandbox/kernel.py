@@ -21,6 +21,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import psutil
 import zmq
 import zmq.asyncio
 from jupyter_client import AsyncKernelClient, AsyncKernelManager
@@ -48,6 +49,17 @@ def short_tmp() -> str:
     """A temp root short enough for AF_UNIX paths (about 100 bytes, sockets included)."""
     root = tempfile.gettempdir()
     return root if len(root) <= 40 else "/tmp"
+
+
+def new_run_dir() -> Path:
+    """``/tmp/cnk-<grader pid>-XXXXXXXX``; first removes the folders of graders that died without
+    cleaning up (a SIGKILLed grader leaves its connection file and sockets behind)."""
+    root = Path(short_tmp())
+    for old in root.glob("cnk-*-*"):
+        pid = old.name.split("-")[1]
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"cnk-{os.getpid()}-", dir=root))
 
 
 def _limit_context(ctx: zmq.Context, max_message_bytes: int) -> zmq.Context:
@@ -129,7 +141,7 @@ class SandboxedKernelClient(AsyncKernelClient):
 class SandboxedKernelManager(AsyncKernelManager):
     """``AsyncKernelManager`` whose kernel runs as ``bwrap <policy> -- kernel_cmd``.
 
-    The connection file and IPC sockets live in ``self.run_dir`` (``/tmp/cnk-XXXXXXXX``), bound
+    The connection file and IPC sockets live in ``self.run_dir`` (``/tmp/cnk-PID-XXXXXXXX``), bound
     read-write into the sandbox at the same path; ``cleanup_resources`` kills the whole tree and
     removes the folder. ``kernel_cmd`` defaults to ipykernel with its messages capped.
     ``sandbox=False`` (``--no-sandbox``) runs the same kernel without bwrap, every other limit kept.
@@ -139,7 +151,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def __init__(self, policy: SandboxPolicy, *, kernel_cmd=None, bwrap: str | None = None, sandbox: bool = True,
                  **kwargs):
-        run_dir = Path(tempfile.mkdtemp(prefix="cnk-", dir=short_tmp()))
+        run_dir = new_run_dir()
         kwargs.setdefault("max_message_bytes", 2**20 + FRAME_SLACK)
         super().__init__(transport="ipc", ip=str(run_dir / "k"), connection_file=str(run_dir / "kernel.json"),
                          client_class="cnnkit.grading.sandbox.kernel.SandboxedKernelClient", **kwargs)
@@ -149,6 +161,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.bwrap = bwrap
         self.sandbox = sandbox
         self.sandbox_pid: int | None = None
+        self.sandbox_process: psutil.Process | None = None
         self._log: TailReader | None = None
         self._kernel_spec = KernelSpec(argv=list(kernel_cmd or DEFAULT_KERNEL_CMD), display_name="Python (sandboxed)",
                                        language="python", interrupt_mode="message", env={}, metadata={})
@@ -178,6 +191,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         finally:
             os.close(write)
         self.sandbox_pid = self.provisioner.process.pid
+        self.sandbox_process = psutil.Process(self.sandbox_pid)  # identity-checked: safe after reaping
         log.debug("sandboxed kernel %s: %s", self.sandbox_pid, argv)
 
     def kernel_log(self) -> str:
@@ -186,8 +200,8 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def kill_sandbox(self) -> None:
         """SIGKILL every process of the sandbox now."""
-        if self.sandbox_pid is not None:
-            kill_tree(self.sandbox_pid)
+        if self.sandbox_process is not None:
+            kill_tree(self.sandbox_process)
 
     async def _async_kill_kernel(self, restart: bool = False) -> None:
         self.kill_sandbox()

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from nbformat.v4 import new_output
 
-#: error outputs kept in full-size-independent form once the cap is reached, per cell
+#: error outputs kept in short form once the cap is reached, per cell
 ERRORS_OVER_CAP = 3
+#: what every output costs besides its text, so that a flood of empty outputs also runs out
+OVERHEAD = 100
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,11 @@ class OutputLimits:
 
 def _size(msg_type: str, content: dict) -> int:
     if msg_type == "stream":
-        return len(content.get("text", ""))
+        return OVERHEAD + len(content.get("text", ""))
     if msg_type == "error":
-        return len(str(content.get("evalue", ""))) + sum(len(line) for line in content.get("traceback", []))
+        return OVERHEAD + len(str(content.get("evalue", ""))) + sum(map(len, content.get("traceback", [])))
     data = content.get("data", {})
-    return sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in data.values())
+    return OVERHEAD + sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in data.values())
 
 
 class OutputBudget:
@@ -71,9 +73,10 @@ class OutputBudget:
             return content
         if msg_type == "stream":
             text = content.get("text", "")
+            keep = max(0, left - OVERHEAD)
             self._use(left)
-            self.dropped += size - left
-            return {**content, "text": text[:left]} if left else None
+            self.dropped += len(text) - keep
+            return {**content, "text": text[:keep]} if keep else None
         if msg_type == "error":
             self.errors_over += 1
             if self.errors_over > ERRORS_OVER_CAP:

@@ -42,7 +42,9 @@ class SandboxPolicy:
     ``inbox``: host folder bound read-only at ``/home/student/inbox`` (files handed to a service);
     ``runtime_dir``: host folder bound read-write at the same path, after ``/tmp`` is mounted
     (the kernel's connection file and IPC sockets); ``env``: extra environment variables;
-    ``max_file_mb``: RLIMIT_FSIZE of every sandboxed process; ``threads``: BLAS/TF thread counts.
+    ``max_file_mb``: RLIMIT_FSIZE of every sandboxed process; ``max_data_mb``: its RLIMIT_DATA
+    (a huge allocation then fails with MemoryError instead of growing until the watchdog kills
+    the kernel; None: no per-process cap); ``threads``: BLAS/TF thread counts.
     """
 
     workdir: Path | None = None
@@ -53,6 +55,7 @@ class SandboxPolicy:
     shm_size_mb: int = 64
     network: bool = False
     max_file_mb: int = 256
+    max_data_mb: int | None = None
     threads: int = 1
     inbox: Path | None = None
     runtime_dir: Path | None = None
@@ -64,8 +67,10 @@ class SandboxPolicy:
         object.__setattr__(self, "runtime_dir", norm(self.runtime_dir))
         object.__setattr__(self, "readonly", tuple(norm(p) for p in self.readonly))
         object.__setattr__(self, "env", MappingProxyType({str(k): str(v) for k, v in dict(self.env).items()}))
-        for name in ("tmp_size_mb", "home_size_mb", "shm_size_mb", "max_file_mb", "threads"):
+        for name in ("tmp_size_mb", "home_size_mb", "shm_size_mb", "max_file_mb", "threads", "max_data_mb"):
             value = getattr(self, name)
+            if name == "max_data_mb" and value is None:
+                continue
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"SandboxPolicy.{name}: expected a positive whole number, got {value!r}")
         for key in self.env:
@@ -197,22 +202,29 @@ def bwrap_argv(policy: SandboxPolicy, argv: Sequence[str], *, bwrap: str | None 
     args += ["--remount-ro", "/dev", "--remount-ro", "/"]
     args += ["--chdir", WORKDIR if policy.workdir is not None else HOME]
     # RLIMIT_FSIZE caps each file any process inside writes; no core dumps into the work folder
-    limit = _mb(policy.max_file_mb)
-    args += ["--", prlimit, f"--fsize={limit}:{limit}", "--core=0:0", "--", *argv]
+    args += ["--", prlimit, *_rlimits(policy), "--", *argv]
     return args
+
+
+def _rlimits(policy: SandboxPolicy) -> list[str]:
+    limit = _mb(policy.max_file_mb)
+    limits = [f"--fsize={limit}:{limit}", "--core=0:0"]
+    if policy.max_data_mb is not None:
+        data = _mb(policy.max_data_mb)
+        limits.append(f"--data={data}:{data}")
+    return limits
 
 
 def unsandboxed(policy: SandboxPolicy, argv: Sequence[str]) -> tuple[list[str], dict[str, str], str]:
     """(argv, env, cwd) to run ``argv`` WITHOUT the sandbox (``--no-sandbox``): the same file-size cap,
     thread counts and extra variables, the grader's environment, the work folder as cwd."""
-    limit = _mb(policy.max_file_mb)
     prlimit = shutil.which("prlimit", path="/usr/bin:/bin") or "prlimit"
     env = dict(os.environ)
     env.update({k: v for k, v in sandbox_env(policy).items()
                 if k.endswith("_THREADS") or k in ("MPLBACKEND", "TF_CPP_MIN_LOG_LEVEL", "PYTHONNOUSERSITE")})
     env.update(policy.env)
     cwd = str(policy.workdir) if policy.workdir is not None else os.getcwd()
-    return [prlimit, f"--fsize={limit}:{limit}", "--core=0:0", "--", *argv], env, cwd
+    return [prlimit, *_rlimits(policy), "--", *argv], env, cwd
 
 
 def inside(policy: SandboxPolicy, host_path: os.PathLike | str) -> str:

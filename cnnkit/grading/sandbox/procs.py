@@ -11,34 +11,47 @@ from collections import deque
 import psutil
 
 
-def tree(pid: int) -> list[psutil.Process]:
-    """``pid`` and all its descendants (empty if it is gone)."""
+def _root(proc: int | psutil.Process) -> psutil.Process | None:
+    """The process, or None if it is gone — a psutil.Process also notices its pid was reused."""
     try:
-        root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
+        root = proc if isinstance(proc, psutil.Process) else psutil.Process(proc)
+        return root if root.is_running() else None
+    except psutil.Error:
+        return None
+
+
+def tree(proc: int | psutil.Process) -> list[psutil.Process]:
+    """``proc`` and all its descendants (empty if it is gone)."""
+    root = _root(proc)
+    try:
+        return [root, *root.children(recursive=True)] if root else []
     except psutil.Error:
         return []
 
 
-def kill_tree(pid: int, timeout: float = 5.0) -> None:
-    """SIGKILL ``pid`` (the outer ``bwrap``) and everything under it, then wait for them to go.
+def kill_tree(proc: int | psutil.Process, timeout: float = 5.0) -> None:
+    """SIGKILL ``proc`` (the outer ``bwrap``) and everything under it, then wait for them to go.
+
+    Pass the ``psutil.Process`` taken at launch: it refuses to signal a recycled pid.
 
     Killing bwrap's namespace init (its child) already makes the kernel kill every process of the
     PID namespace, ``setsid`` / double-forked ones included; signalling each one is belt and braces.
     """
+    root = _root(proc)
+    if root is None:
+        return
     try:
-        root = psutil.Process(pid)
-        first = root.children()  # the namespace init: once it dies, the kernel kills the rest
-        procs = [*first, root, *root.children(recursive=True)]
+        # the namespace init (bwrap's child) first: once it dies, the kernel kills the rest
+        procs = [*root.children(), root, *root.children(recursive=True)]
     except psutil.Error:
         return
-    for proc in procs:
+    for each in procs:
         try:
-            proc.send_signal(signal.SIGKILL)
+            each.send_signal(signal.SIGKILL)
         except psutil.Error:
             pass
     # only our direct child can be reaped here; the others are gone once dead or zombies
-    pending = [p for p in procs if p.pid != pid]
+    pending = [p for p in procs if p.pid != root.pid]
     deadline = time.monotonic() + timeout
     while pending and time.monotonic() < deadline:
         pending = [p for p in pending if _running(p)]
@@ -53,10 +66,10 @@ def _running(proc: psutil.Process) -> bool:
         return False
 
 
-def tree_usage(pid: int) -> tuple[int, int]:
-    """(summed RSS in bytes, number of processes) of ``pid``'s tree — shared pages count once per process."""
+def tree_usage(root: int | psutil.Process) -> tuple[int, int]:
+    """(summed RSS in bytes, number of processes) of ``root``'s tree — shared pages count once per process."""
     rss = count = 0
-    for proc in tree(pid):
+    for proc in tree(root):
         try:
             rss += proc.memory_info().rss
             count += 1

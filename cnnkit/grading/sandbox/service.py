@@ -19,12 +19,16 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
+
+import psutil
 
 from cnnkit.grading.sandbox.fonts import matplotlib_font_list
 from cnnkit.grading.sandbox.policy import SandboxPolicy, bwrap_argv, inside, unsandboxed
 from cnnkit.grading.sandbox.procs import TailReader, kill_tree
+from cnnkit.grading.sandbox.support import require
 from cnnkit.grading.sandbox.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
@@ -40,6 +44,8 @@ class SandboxedService:
     def __init__(self, argv: Sequence[str], policy: SandboxPolicy, *, memory_limit_mb: int | None = None,
                  max_reply_bytes: int = 1 << 20, bwrap: str | None = None, sandbox: bool = True):
         self.argv = list(argv)
+        if memory_limit_mb is not None and policy.max_data_mb is None:
+            policy = replace(policy, max_data_mb=memory_limit_mb)
         self.policy = policy
         self.sandbox = sandbox
         self.memory_limit_mb = memory_limit_mb
@@ -58,6 +64,7 @@ class SandboxedService:
         if self.alive:
             return
         self._stop()
+        require(self.bwrap)
         read, write = os.pipe()
         if self.sandbox:
             argv = bwrap_argv(self.policy, self.argv, bwrap=self.bwrap, files=matplotlib_font_list(self.bwrap))
@@ -73,7 +80,8 @@ class SandboxedService:
         os.set_blocking(self._proc.stdout.fileno(), False)
         self._buffer = b""
         self.starts += 1
-        self._watchdog = Watchdog(self._proc.pid, memory_limit_mb=self.memory_limit_mb, what="the service")
+        self._process = psutil.Process(self._proc.pid)
+        self._watchdog = Watchdog(self._process, memory_limit_mb=self.memory_limit_mb, what="the service")
         self._watchdog.start()
 
     @property
@@ -99,7 +107,7 @@ class SandboxedService:
             self._watchdog.close()
             self._watchdog = None
         if self._proc is not None:
-            kill_tree(self._proc.pid)
+            kill_tree(self._process)
             self._proc.wait(timeout=10)
             for stream in (self._proc.stdin, self._proc.stdout):
                 try:

@@ -95,6 +95,22 @@ def classify(platform: str, bwrap_path: str | None, returncode: int | None, stde
                    detail, bwrap_path, version)
 
 
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap cannot run here; the message names the case and the fix (``.support`` has both)."""
+
+    def __init__(self, support: Support):
+        super().__init__(support.message())
+        self.support = support
+
+
+def require(bwrap: str | None = None) -> Support:
+    """``probe()``, raising SandboxUnavailable when the sandbox cannot run."""
+    support = probe(bwrap)
+    if not support.ok:
+        raise SandboxUnavailable(support)
+    return support
+
+
 def probe_argv(bwrap: str) -> list[str]:
     """A trivial sandbox using every namespace and mount kind the real policy uses."""
     return [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--uid", "1000", "--gid", "1000",
@@ -108,7 +124,7 @@ def probe(bwrap: str | None = None) -> Support:
     if not sys.platform.startswith("linux"):
         return classify(sys.platform, None, None, "", False, None)
     path = bwrap or shutil.which("bwrap")
-    if not path:
+    if not path or not os.access(path, os.X_OK):
         return classify(sys.platform, None, None, "", False, None)
     version = _version(path)
     if version is not None and version < MIN_VERSION:

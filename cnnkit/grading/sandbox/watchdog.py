@@ -12,23 +12,28 @@ import threading
 import time
 from typing import Callable, Iterable
 
+import psutil
+
 from cnnkit.grading.sandbox.procs import dir_usage, kill_tree, tree_usage
 
 log = logging.getLogger(__name__)
+
+#: files the writable host folders may hold (each scan stops counting past it)
+MAX_FILES = 100_000
 
 Stop = tuple[str, str]  # (kind, reason): kind is "timeout", "memory", "processes", "disk" or "output"
 
 
 class Watchdog(threading.Thread):
-    """Watch the tree of ``pid``; on the first limit hit, record ``stopped`` and kill the tree."""
+    """Watch the tree of ``proc``; on the first limit hit, record ``stopped`` and kill the tree."""
 
-    def __init__(self, pid: int, *, memory_limit_mb: int | None = None, deadline: float | None = None,
+    def __init__(self, proc: psutil.Process, *, memory_limit_mb: int | None = None, deadline: float | None = None,
                  budget_s: float | None = None, max_processes: int | None = None,
                  disk_paths: Iterable[str] = (), disk_limit_mb: int | None = None,
                  checks: Iterable[Callable[[], Stop | None]] = (), interval: float = 0.2,
                  what: str = "the notebook"):
-        super().__init__(name=f"sandbox-watchdog-{pid}", daemon=True)
-        self.pid = pid
+        super().__init__(name=f"sandbox-watchdog-{proc.pid}", daemon=True)
+        self.proc = proc
         self.memory_limit = memory_limit_mb * 2**20 if memory_limit_mb else None
         self.memory_limit_mb = memory_limit_mb
         self.deadline = deadline  # time.monotonic() value
@@ -47,7 +52,7 @@ class Watchdog(threading.Thread):
     def run(self) -> None:
         tick = 0
         while not self._done.is_set():
-            stop = self._check(disk=tick % 5 == 0)
+            stop = self._check(disk=tick % 2 == 0)  # a folder scan every 0.4 s
             if stop is not None:
                 self.stop(*stop)
                 return
@@ -55,7 +60,7 @@ class Watchdog(threading.Thread):
             self._done.wait(self.interval)
 
     def _check(self, disk: bool) -> Stop | None:
-        rss, count = tree_usage(self.pid)
+        rss, count = tree_usage(self.proc)
         self.peak_rss = max(self.peak_rss, rss)
         if count == 0:  # the sandbox is gone
             self._done.set()
@@ -70,7 +75,10 @@ class Watchdog(threading.Thread):
             return ("timeout", f"{self.what} ran over its {self.budget_s:.0f} s budget — the kernel was stopped "
                                "there; raise it with --submission-timeout")
         if disk and self.disk_limit_mb:
-            used = sum(dir_usage(p)[0] for p in self.disk_paths)
+            usage = [dir_usage(p, MAX_FILES) for p in self.disk_paths]
+            used, files = sum(u[0] for u in usage), sum(u[1] for u in usage)
+            if files > MAX_FILES:
+                return ("disk", f"{self.what} created more than {MAX_FILES} files — the kernel was stopped there")
             if used > self.disk_limit_mb * 2**20:
                 return ("disk", f"{self.what} wrote {used / 2**20:.0f} MB of files, over the {self.disk_limit_mb} MB "
                                 "limit — the kernel was stopped there")
@@ -85,9 +93,9 @@ class Watchdog(threading.Thread):
         with self._lock:
             if self.stopped is None:
                 self.stopped = (kind, reason)
-                log.info("stopping sandbox %s: %s", self.pid, reason)
+                log.info("stopping sandbox %s: %s", self.proc.pid, reason)
         self._done.set()
-        kill_tree(self.pid)
+        kill_tree(self.proc)
 
     def close(self) -> None:
         """Stop watching (the run is over)."""
