@@ -12,14 +12,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnnkit.grading.sandbox.support import SandboxUnavailable
+
 __all__ = ["RunLimits", "Execution", "Executor", "SandboxUnavailable", "make_executor", "KERNEL_ARGV"]
 
 KERNEL_ARGV = [sys.executable, "-m", "cnnkit.grading.kernel", "-f", "{connection_file}"]
 REFEREE_ARGV = [sys.executable, "-m", "cnnkit.grading.referee"]
-
-
-class SandboxUnavailable(RuntimeError):
-    """bubblewrap cannot run here; the message names the case and the fix (or ``--no-sandbox``)."""
 
 
 @dataclass(frozen=True)
@@ -111,9 +109,7 @@ def make_executor(sandbox: bool = True, **kwargs) -> Executor:
     """The executor for a grading run; with ``sandbox`` it first checks that bubblewrap works here and
     raises :class:`SandboxUnavailable` (naming the case and the fix) if it does not."""
     if sandbox:
-        from cnnkit.grading.sandbox.support import probe
+        from cnnkit.grading.sandbox.support import require
 
-        support = probe()
-        if not support.ok:
-            raise SandboxUnavailable(support.message())
+        require()
     return Executor(sandbox=sandbox, **kwargs)

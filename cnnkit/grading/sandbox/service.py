@@ -64,7 +64,8 @@ class SandboxedService:
         if self.alive:
             return
         self._stop()
-        require(self.bwrap)
+        if self.sandbox:
+            require(self.bwrap)
         read, write = os.pipe()
         if self.sandbox:
             argv = bwrap_argv(self.policy, self.argv, bwrap=self.bwrap, files=matplotlib_font_list(self.bwrap))
