@@ -115,18 +115,21 @@ def _review(trusted: TrustedAssignment, prepared: Prepared, result: Result) -> N
 
 
 def _explain_failures(nb, trusted: TrustedAssignment, result: Result, limits: RunLimits) -> None:
-    """One reason per failed test cell and per timed-out cell, in the student's words."""
+    """One reason per failed test cell, per timed-out cell and per cell that ran out of memory."""
     tests = set(trusted.tests)
     for index, cell in enumerate(nb.cells):
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if not errors:
             continue
         gid = grade_id(cell)
+        name = f"'{gid}'" if gid else f"#{index + 1}"
+        names = {o.get("ename") for o in errors}
         ename, evalue = errors[0].get("ename", ""), str(errors[0].get("evalue", "")).strip()
-        if ename == "CellTimeoutError":
-            name = f"'{gid}'" if gid else f"#{index + 1}"
+        if "CellTimeoutError" in names:
             result.flag("timeout", f"cell {name} ran over its {limits.cell_budget(cell)} s budget and was interrupted")
-        elif gid in tests and ename != "KernelStopped":
+        elif "MemoryError" in names:
+            result.flag("memory", f"cell {name} ran out of memory (the notebook may use {limits.memory_mb} MB)")
+        if gid in tests and ename not in ("KernelStopped",):
             first = evalue.splitlines()[0][:300] if evalue else ""
             result.reasons.append(f"{gid} failed: {ename}: {first}".rstrip(": "))
 
