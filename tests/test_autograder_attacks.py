@@ -191,7 +191,7 @@ def corpus(ctx) -> list[Case]:
             subprocess.Popen(['sh', '-c', 'sleep 60 & # {MARK}'])
             """),)),
         Case("flood", SUMS, "200 MB of printing", "ok", 3,
-             cells=("import time\nfor _ in range(100):\n    print('x' * 2**21)\n    time.sleep(0.02)",),
+             cells=("for _ in range(100):\n    print('x' * 2**21)",),
              output="[output truncated"),
         Case("forkbomb", SUMS, "hundreds of processes", "processes", 0, cells=(textwrap.dedent(f"""
             import subprocess, time
@@ -391,17 +391,20 @@ def test_each_case_gets_its_status_score_and_reason(attacked, student):
 
 
 def test_nothing_secret_reaches_any_output_or_feedback(attacked):
-    course = attacked["course"]
-    forbidden = [TOKEN, str(course.root), str(attacked["tmp"]), "BEGIN HIDDEN TESTS", "### BEGIN SOLUTION",
-                 "check_value(add(-5, 5), 0, \"hidden check: add(-5, 5) should be 0\""]
+    """Outputs (what the notebook printed, as the grader stored it) and feedback pages carry no secret of
+    the grader, no hidden-test or solution source and no path of the grading machine. (A student's own
+    code may contain paths it typed in; those are its source, not something the grader revealed.)"""
     import sys
 
-    forbidden += [sys.prefix, str(Path(sys.base_prefix)), str(ROOT)]
+    course = attacked["course"]
+    secrets = [TOKEN, "BEGIN HIDDEN TESTS", "### BEGIN SOLUTION",
+               'check_value(add(-5, 5), 0, "hidden check: add(-5, 5) should be 0"']
+    paths = [str(course.root), str(attacked["tmp"]), sys.prefix, str(Path(sys.base_prefix)), str(ROOT)]
     for r in attacked["batch"].results:
         if r.autograded is None:
             continue
-        text = _outputs(r) + _feedback(r)
-        leaks = [f for f in forbidden if f in text]
+        outputs, feedback = _outputs(r), _feedback(r)
+        leaks = [s for s in secrets if s in outputs or s in feedback] + [p for p in paths if p in outputs]
         assert not leaks, f"{r.student}: {leaks}"
 
 
