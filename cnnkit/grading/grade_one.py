@@ -70,7 +70,7 @@ def run_submission(ctx: BatchContext, student: str, assignment: str, folder: Pat
         t = time.monotonic()
         preload = ("keras",) if trusted.assignment.config.tensorflow else ()
         execution = ctx.executor.run(prepared.nb, prepared.files, ctx.limits[assignment], preload)
-        phases["run"] = time.monotonic() - t
+        phases.update(execution.phases or {"run": time.monotonic() - t})
         nb = execution.nb
         if execution.stopped:
             kind, why = execution.stopped
