@@ -141,3 +141,28 @@ def test_feedback_never_shows_hidden_test_source(sample):
             text = html.unescape(re.sub(r"<[^>]+>", "", Path(r.feedback[0]).read_text()))
             leaked = [line for line in secrets if line in text]
             assert not leaked, f"{student}/{assignment}: {leaked[:2]}"
+
+
+def test_no_tensorflow_chatter_and_no_grading_machine_path_reaches_a_student(sample):
+    """The kernels start TensorFlow quietly (cnnkit.quiet) and outputs are screened: the executed notebooks
+    and every feedback page carry none of TensorFlow's C++ start-up lines and no path of this machine."""
+    import sys
+
+    from cnnkit.quiet import STARTUP_MARKERS
+
+    batch, by = sample
+    paths = [str(ROOT), sys.prefix, sys.base_prefix, str(batch.out), str(Path.home())]
+    problems = []
+    for (student, assignment), r in by.items():
+        if r.autograded is None:
+            continue
+        nb = nbformat.read(r.autograded / f"{assignment}.ipynb", as_version=4)
+        outputs = json.dumps([c.get("outputs", []) for c in nb.cells])
+        feedback = Path(r.feedback[0]).read_text() if r.feedback else ""
+        for marker in STARTUP_MARKERS:
+            if marker in outputs or marker in feedback:
+                problems.append(f"{student}/{assignment}: TensorFlow start-up line {marker!r}")
+        for path in paths:
+            if path in outputs:
+                problems.append(f"{student}/{assignment}: path {path} in an output")
+    assert not problems, "\n".join(problems)
