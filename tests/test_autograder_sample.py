@@ -2,9 +2,9 @@
 marks, the untouched release scores zero, and every sample student gets the hand-written expected score,
 status and review flags (autograder/examples/expected_scores.json).
 
-The "solution" student hands in each solution notebook as a student would type it, with the first
-calibration model as its trained file (so it is flagged for review as a copy of a course file — which
-it is). The sample class is built from autograder/examples/students/*.toml at test time.
+Each assignment's full-marks sample student hands in the solution as a student would type it (with a
+model their own notebook trained); an ``untouched`` student hands in every release as it is. The sample
+class is built from autograder/examples/students/*.toml at test time.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import csv
 import html
 import json
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -22,7 +21,7 @@ import pytest
 from cnnkit.grading.batch import grade_class
 from cnnkit.grading.course import Course
 from cnnkit.grading.pipeline import expected_scores
-from cnnkit.grading.samples import Work, build_class, notebook_for
+from cnnkit.grading.samples import build_class, load_class
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = Course(ROOT)
@@ -47,12 +46,6 @@ def sample(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sample-class")
     subs = tmp / "submissions"
     build_class(COURSE, subs, untouched=True)
-    for a in COURSE.assignments():  # the solution, typed in; its model is the reference's own
-        folder = subs / "solution" / a.name
-        folder.mkdir(parents=True)
-        nbformat.write(notebook_for(COURSE, "solution", Work(a.name)), folder / f"{a.name}.ipynb")
-        for check in a.config.trained:
-            shutil.copy(a.folder / check.threshold.models[0], folder / check.file)
     batch = grade_class(subs, out=tmp / "out", course=COURSE, workers=2, progress=False)
     return batch, batch.by_key()
 
@@ -79,16 +72,30 @@ def test_each_sample_student_gets_the_expected_score_status_and_flags(sample):
 def test_no_honest_sample_student_is_flagged_and_the_copier_is(sample):
     _, by = sample
     expected = expected_scores(COURSE)
-    flagged = {(s, a) for (s, a), r in by.items() if r.review and s not in ("solution", "untouched")}
+    flagged = {(s, a) for (s, a), r in by.items() if r.review and s != "untouched"}
     want = {(s, a) for s, work in expected.items() for a, v in work.items() if v[2]}
     assert flagged == want
     assert want, "the sample class has a copier"
 
 
+def _solution_students() -> dict[str, str]:
+    """assignment → a sample student who hands in exactly the solution (and their own trained model)."""
+    out = {}
+    for name, student in load_class(COURSE.examples).items():
+        for assignment, w in student.work.items():
+            pure = not (w.answers or w.unanswered or w.delete or w.extra_cells or w.corrupt or w.copy_weights_of
+                        or w.release is not None) and w.base == "solution"
+            if pure and all(f in w.files for f in COURSE.assignment(assignment).config.handin.files):
+                out.setdefault(assignment, name)
+    return out
+
+
 def test_every_solution_scores_full_marks(sample):
     _, by = sample
+    solutions = _solution_students()
+    assert set(solutions) == set(COURSE.names()), "every assignment needs a full-marks sample student"
     for a in COURSE.assignments():
-        r = by["solution", a.name]
+        r = by[solutions[a.name], a.name]
         auto, manual = _graded_points(a)
         assert r.status == "ok" and r.score == auto, (a.name, r.reasons)
         assert sum(r.manual_pending.values()) == manual  # open questions wait for a person
@@ -105,12 +112,17 @@ def test_the_untouched_release_scores_zero_without_crashing(sample):
 
 
 def test_hidden_tests_change_scores(sample):
-    """At least one sample student loses points only to hidden tests: visible tests pass, hidden ones fail."""
+    """grace's SGD passes 03's visible loss check; only the hidden optimizer check fails."""
+    from cnnkit.grading.authoring.harness import split_test
+
     _, by = sample
-    hidden_only = [(s, a) for (s, a), r in by.items() if s not in ("solution", "untouched")
-                   and any("hidden" in x.lower() or "failed" in x for x in r.reasons)
-                   and r.status == "ok"]
-    assert hidden_only
+    nb = nbformat.read(COURSE.assignment("03-first-cnn").notebook, as_version=4)
+    source = next(c.source for c in nb.cells if c.metadata["nbgrader"]["grade_id"] == "test_compile")
+    visible, hidden = split_test(source)
+    assert '"optimizer"' in hidden and '"optimizer"' not in visible
+    r = by["grace", "03-first-cnn"]
+    assert any(x.startswith("test_compile failed") and "optimizer: expected 'Adam', got 'SGD'" in x
+               for x in r.reasons), r.reasons
 
 
 def test_grades_csv_report_and_gradebook_agree(sample):
