@@ -20,7 +20,7 @@
 # network as `transfer.keras` **next to this notebook — hand that file in together with the notebook.**
 # The grader never retrains: it loads your `transfer.keras`, checks that it is the network this notebook
 # builds, and measures its accuracy on the 5,000 held-out test images of the five new classes. The pass
-# mark is **83.9%**, calibrated by running the reference solution with three seeds (their lowest accuracy
+# mark is **89.7%**, calibrated by running the reference solution with three seeds (their lowest accuracy
 # minus a 3-point margin). The last question, about what your network's filters and feature maps show,
 # is graded by a person.
 
@@ -403,6 +403,11 @@ model, history = fit_or_load(model, x_few, y_few, path=MODEL_PATH, recipe=FINETU
 # The baseline: `build_classifier(5)` with random weights, trained on the same 250 images for as many
 # epochs as both fine-tuning steps together. Then the three are measured on the 5,000 test images of the
 # new classes. (Skipped while the notebook is graded: the grader never trains.)
+#
+# Expect all three to be good — sandals, bags and boots are easy to tell apart even from 250 images — and
+# the pretrained network to be ahead by about a point: it starts from filters learned on 30,000 images.
+# The margin grows as the labels get fewer (try 10 per class), and shrinks with source classes further
+# from the target (lecture 003): T-shirts and coats teach edges and textures, but no shoes.
 
 # %% nbgrader={"grade": false, "grade_id": "scratch", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["training"]
 if is_autograding():
@@ -432,7 +437,8 @@ else:
 # The test below checks that a fine-tuned model exists (trained in this session, or your handed-in
 # `transfer.keras` while the notebook is graded) and that it is the network `new_head` builds. The grader
 # then measures it itself on the 5,000 test images of the new classes (sandal, shirt, sneaker, bag, ankle
-# boot, numbered 0–4 in that order): the 4 points need an accuracy of at least **83.9%**.
+# boot, numbered 0–4 in that order): the 4 points need an accuracy of at least **89.7%** (the reference
+# solution reaches about 93% with the recipe).
 
 # %% nbgrader={"grade": true, "grade_id": "test_trained_model", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 status = load_status(model)
@@ -543,7 +549,7 @@ else:
     display(plot_filters(model.get_layer("conv1")))
     display(plot_feature_maps(model, example, layer_names=["conv1", "pool1", "conv2", "pool2"]))
     display(plot_filters(scratch.get_layer("conv1")))          # the same layer, learned from 250 images only
-    first = feature_maps(model, scale(example)[0], "conv1")
+    first = feature_maps(model, scale(example[None])[0], "conv1")
     print("conv1 maps: strongest response per kernel:", np.round(first.max(axis=(0, 1))[:8], 2), "...")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "interpret-md", "locked": true, "schema_version": 3, "solution": false, "task": false}
