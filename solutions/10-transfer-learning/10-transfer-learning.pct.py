@@ -116,12 +116,15 @@ def few_labels(labels, per_class, seed):
 demo = np.repeat(np.arange(5), 40)[np.random.default_rng(0).permutation(200)]  # 5 classes, 40 of each, shuffled
 idx = np.asarray(few_labels(demo, 6, seed=1))
 check_value(len(idx), 5 * 6, "few_labels(demo, 6, seed=1): how many indices",
-            why="per_class of EACH class: 5 classes × 6", mistakes={6: "per_class images in all, not per class"})
+            why="per_class of EACH class: 5 classes × 6", mistakes={6: "taking per_class images in all instead of per class"})
 counts = np.bincount(demo[idx], minlength=5).tolist()
 check_value(counts, [6] * 5, "images per class",
             why="pick within each class (np.flatnonzero(labels == c)): a random draw from all labels is unbalanced")
-check_value(len(set(idx.tolist())), len(idx), "distinct indices",
-            why="each image at most once: rng.choice(..., replace=False)")
+full = np.asarray(few_labels(demo, 40, seed=0))   # every image of every class
+if len(set(full.tolist())) < len(full):
+    raise GradingError("few_labels(demo, 40, seed=0)", "all 200 images, each once",
+                       f"{len(full) - len(set(full.tolist()))} images drawn twice",
+                       "rng.choice draws WITH replacement unless told otherwise: pass replace=False")
 check_value(idx.tolist(), sorted(idx.tolist()), "the indices' order", why="return them sorted (np.sort)")
 again = np.asarray(few_labels(demo, 6, seed=1))
 check_value(again.tolist(), idx.tolist(), "few_labels with the same seed, twice",
@@ -135,7 +138,12 @@ if other.tolist() == idx.tolist():
 ### BEGIN HIDDEN TESTS
 labels = np.array([7, 3, 3, 9, 7, 3, 9, 9, 7, 3, 7, 9, 3, 7, 9])  # classes 3, 7, 9 (not 0..k-1), 5 of each
 for s in (0, 5):
-    got = np.asarray(few_labels(labels, 2, seed=s))
+    try:
+        got = np.asarray(few_labels(labels, 2, seed=s))
+    except ValueError as exc:
+        raise GradingError(f"few_labels on classes 3, 7, 9 (seed {s})", "2 images of each class",
+                           f"an error ({exc})", "use the classes present in labels (np.unique(labels)), not "
+                           "range(...): here class 0 has no images") from None
     check_value(np.bincount(labels[got], minlength=10).tolist(), [0, 0, 0, 2, 0, 0, 0, 2, 0, 2],
                 f"few_labels on classes 3, 7, 9 (seed {s}): images per class",
                 why="use the classes present in labels (np.unique), not range(n)")
@@ -220,7 +228,8 @@ check_array(probs.sum(axis=1), np.ones(2), "the outputs of one image, summed", a
 from cnnkit.checks import check_built_from, compare_architecture
 
 other = build_classifier(3)
-check_output_shape(other, (3,), "build_classifier(3): output")
+check_output_shape(other, (3,), "build_classifier(3): output",
+                   why="the head must follow n_classes: Dense(n_classes), not a fixed number")
 check_value(other.get_layer("predictions").count_params(), analysis.dense_params(1568, 3), "predictions (3 classes)",
             why="1,568 inputs × 3 + 3 biases: the head must follow n_classes")
 check_built_from(net, forbid=("cnnkit.layers", "cnnkit.models", "keras.applications"), what="build_classifier")
@@ -267,9 +276,9 @@ def compile_model(model, learning_rate):
 # %% nbgrader={"grade": true, "grade_id": "test_compile", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 check_value(FINETUNE_LR, PRETRAIN_LR / 10, "FINETUNE_LR", rel_tol=1e-9,
             why="lecture 003: fine-tune with a learning rate 10× lower than the pretraining's", mistakes={
-                PRETRAIN_LR: "the pretraining rate: fine-tuning with it wrecks the pretrained weights",
-                PRETRAIN_LR * 10: "10× higher instead of 10× lower",
-                PRETRAIN_LR / 100: "100× lower: 10× is the rule of thumb"})
+                PRETRAIN_LR: "keeping the pretraining rate (large steps wreck the pretrained weights)",
+                PRETRAIN_LR * 10: "multiplying by 10 instead of dividing",
+                PRETRAIN_LR / 100: "dividing by 100 (the rule of thumb is 10)"})
 compiled = build_classifier(5)
 for rate in (0.02, FINETUNE_LR):
     compile_model(compiled, rate)
@@ -352,7 +361,7 @@ check_output_shape(model3, (3,), "new_head(pretrained, 3): output",
                    why="the new head has one output per NEW class")
 check_value(int(model3.layers[-1].input.shape[-1]), n_features, "the new head's input size",
             why="the new head sits on the backbone's output, pretrained.get_layer('features').output", mistakes={
-                5: "the new head is stacked on the old 5-way softmax: chop the old head off first"})
+                5: "stacking the new head on the old 5-way softmax (chop the old head off first)"})
 convs = [layer for layer in model3.layers if isinstance(layer, keras.layers.Conv2D)]
 assert convs, "new_head: the model has no Conv2D layer — build on pretrained.get_layer('features').output"
 check_array(keras.ops.convert_to_numpy(convs[0].kernel), kernel, "conv1's kernel in the new network", atol=0,
@@ -361,12 +370,12 @@ head = analysis.dense_params(n_features, 3)
 check_value(trainable_count(model3), head, "trainable weights with freeze=True", why=(
     f"only the new head learns: {n_features}·3 + 3 = {head:,}; set layer.trainable = False on every pretrained "
     "layer"), mistakes={
-    int(model3.count_params()): "nothing is frozen: set layer.trainable = False on the pretrained layers",
-    0: "the new head is frozen too: freeze only the pretrained layers, before adding the head"})
+    int(model3.count_params()): "freezing nothing (set layer.trainable = False on the pretrained layers)",
+    0: "freezing the new head too (freeze only the pretrained layers, before adding the head)"})
 model7 = new_head(copy_model(source), 7, freeze=False)
 check_value(trainable_count(model7), int(model7.count_params()), "trainable weights with freeze=False",
             why="freeze=False fine-tunes the whole network: every layer trainable",
-            mistakes={analysis.dense_params(n_features, 7): "freeze is ignored: the backbone stays frozen"})
+            mistakes={analysis.dense_params(n_features, 7): "ignoring freeze (the backbone stays frozen)"})
 ### BEGIN HIDDEN TESTS
 probs = keras.ops.convert_to_numpy(model7(x_new_test_scaled[:4]))
 check_array(probs.sum(axis=1), np.ones(4), "new head outputs summed", atol=1e-4,
@@ -506,7 +515,7 @@ else:
 def feature_maps(model, image, layer_name):
     ### BEGIN SOLUTION
     probe = keras.Model(model.input, model.get_layer(layer_name).output)
-    return np.asarray(probe.predict(np.asarray(image, "float32")[None], verbose=0))[0]
+    return keras.ops.convert_to_numpy(probe(np.asarray(image, "float32")[None]))[0]
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_feature_maps", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
@@ -527,10 +536,10 @@ def layer_output(net, x, name):
 maps = np.asarray(feature_maps(probe_net, image, "conv1"))
 check_value(maps.shape, (28, 28, 16), "feature_maps(model, image, 'conv1'): shape",
             why="one 28×28 map per kernel of conv1 ('same' padding keeps 28)", mistakes={
-                (1, 28, 28, 16): "the batch axis is still there: return the first (only) image, [0]",
-                (5, 5, 1, 16): "these are conv1's weights (its filters), not its output for the image",
-                (5,): "the network's prediction, not the layer's output: build keras.Model(model.input, "
-                      "model.get_layer(layer_name).output)"})
+                (1, 28, 28, 16): "keeping the batch axis (return the first and only image, [0])",
+                (5, 5, 1, 16): "returning conv1's weights (its filters) instead of its output for the image",
+                (5,): "returning the network's prediction instead of the layer's output (build "
+                      "keras.Model(model.input, model.get_layer(layer_name).output))"})
 check_array(maps, layer_output(probe_net, image, "conv1"), "conv1's feature maps", atol=1e-4,
             why="the layer's output for THIS image (already scaled to [0, 1]: do not divide by 255 again)")
 ### BEGIN HIDDEN TESTS

@@ -76,7 +76,7 @@ return keras.Model(pretrained.input, outputs)
 VISIBLE = [
     ("test_few_labels", "few_labels", FEW_LABELS.format(indent('''
 rng = np.random.default_rng(seed)
-return np.sort(rng.choice(len(labels), per_class, replace=False))''')), "per_class images in all, not per class"),
+return np.sort(rng.choice(len(labels), per_class, replace=False))''')), "taking per_class images in all instead of per class"),
     ("test_few_labels", "few_labels", FEW_LABELS.format(indent('''
 rng = np.random.default_rng(seed)
 return np.sort(rng.choice(len(labels), per_class * len(np.unique(labels)), replace=False))''')),
@@ -102,8 +102,8 @@ return np.concatenate([rng.choice(np.flatnonzero(labels == c), per_class, replac
      "global average pooling instead of Flatten"),
     ("test_classifier", "build_classifier", classifier(features="flatten"), "no layer named 'features'"),
     ("test_classifier", "build_classifier", classifier(act="None"), "softmax"),
-    ("test_compile", "compile_model", compile_answer(lr="PRETRAIN_LR"), "the pretraining rate"),
-    ("test_compile", "compile_model", compile_answer(lr="PRETRAIN_LR * 10"), "10× higher instead of 10× lower"),
+    ("test_compile", "compile_model", compile_answer(lr="PRETRAIN_LR"), "keeping the pretraining rate"),
+    ("test_compile", "compile_model", compile_answer(lr="PRETRAIN_LR * 10"), "multiplying by 10 instead of dividing"),
     ("test_compile", "compile_model", compile_answer(opt="keras.optimizers.Adam(learning_rate=0.001)"),
      "a fixed learning rate of 0.001 instead of the argument"),
     ("test_compile", "compile_model", compile_answer(loss="keras.losses.SparseCategoricalCrossentropy(from_logits=True)"),
@@ -113,7 +113,7 @@ return np.concatenate([rng.choice(np.flatnonzero(labels == c), per_class, replac
 for layer in pretrained.layers:
     layer.trainable = not freeze
 outputs = keras.layers.Dense(n_classes, activation="softmax", name="new_predictions")(pretrained.output)
-return keras.Model(pretrained.input, outputs)''')), "stacked on the old 5-way softmax"),
+return keras.Model(pretrained.input, outputs)''')), "stacking the new head on the old 5-way softmax"),
     ("test_new_head", "new_head", NEW_HEAD.format(body=indent('''
 model = build_classifier(n_classes)
 for layer in model.layers[:-1]:
@@ -121,24 +121,24 @@ for layer in model.layers[:-1]:
 return model''')), "do not build a new network"),
     ("test_new_head", "new_head", NEW_HEAD.format(body=indent('''
 outputs = keras.layers.Dense(n_classes, activation="softmax", name="new_predictions")(pretrained.get_layer("features").output)
-return keras.Model(pretrained.input, outputs)''')), "nothing is frozen"),
+return keras.Model(pretrained.input, outputs)''')), "freezing nothing"),
     ("test_new_head", "new_head", NEW_HEAD.format(body=indent('''
 outputs = keras.layers.Dense(n_classes, activation="softmax", name="new_predictions")(pretrained.get_layer("features").output)
 model = keras.Model(pretrained.input, outputs)
 model.trainable = not freeze
-return model''')), "the new head is frozen too"),
+return model''')), "freezing the new head too"),
     ("test_new_head", "new_head", NEW_HEAD.format(body=indent('''
 for layer in pretrained.layers:
     layer.trainable = False
 outputs = keras.layers.Dense(n_classes, activation="softmax", name="new_predictions")(pretrained.get_layer("features").output)
-return keras.Model(pretrained.input, outputs)''')), "freeze is ignored"),
+return keras.Model(pretrained.input, outputs)''')), "ignoring freeze"),
     ("test_feature_maps", "feature_maps", FEATURE_MAPS.format(body=indent('''
 probe = keras.Model(model.input, model.get_layer(layer_name).output)
-return probe.predict(image[None], verbose=0)''')), "the batch axis is still there"),
+return probe.predict(image[None], verbose=0)''')), "keeping the batch axis"),
     ("test_feature_maps", "feature_maps", FEATURE_MAPS.format(body=indent('''
-return model.get_layer(layer_name).get_weights()[0]''')), "these are conv1's weights"),
+return model.get_layer(layer_name).get_weights()[0]''')), "returning conv1's weights"),
     ("test_feature_maps", "feature_maps", FEATURE_MAPS.format(body=indent('''
-return model.predict(image[None], verbose=0)[0]''')), "the network's prediction, not the layer's output"),
+return model.predict(image[None], verbose=0)[0]''')), "returning the network's prediction instead of the layer's output"),
     ("test_feature_maps", "feature_maps", FEATURE_MAPS.format(body=indent('''
 probe = keras.Model(model.input, model.get_layer(layer_name).output)
 return probe.predict(image[None] / 255.0, verbose=0)[0]''')), "do not divide by 255 again"),
@@ -157,7 +157,8 @@ def test_each_common_mistake_fails_a_visible_test_that_names_it(harness, test, c
     assert says in message, message
 
 
-def test_classes_not_numbered_from_zero_are_left_to_the_hidden_tests(harness):
+def test_mistakes_left_to_the_hidden_tests_are_caught_there(harness):
+    """What the sample student yoshua does: right for the notebook's own calls, wrong in general."""
     # few_labels over range(max + 1) works on the notebook's labels 0..4, fails on classes 3, 7, 9
     text = FEW_LABELS.format(indent('''
 rng = np.random.default_rng(seed)
@@ -165,6 +166,9 @@ return np.sort(np.concatenate([rng.choice(np.flatnonzero(labels == c), per_class
                                for c in range(int(labels.max()) + 1)]))'''))
     assert harness.outcome("test_few_labels", {"few_labels": text}, part="visible") is None
     assert harness.outcome("test_few_labels", {"few_labels": text}, part="all") is not None
+    five = classifier().replace("Dense(n_classes,", "Dense(5,")            # a head hard-coded to 5 classes
+    assert harness.outcome("test_classifier", {"build_classifier": five}, part="visible") is None
+    assert "Dense(n_classes), not a fixed number" in harness.outcome("test_classifier", {"build_classifier": five}, part="all")
     head = NEW_HEAD.format(body=indent(HEAD_OK.replace('activation="softmax", ', "")))
     assert harness.outcome("test_new_head", {"new_head": head}, part="visible") is None
     assert "softmax" in harness.outcome("test_new_head", {"new_head": head}, part="all")
@@ -175,7 +179,7 @@ def test_the_imagenet_path_builds_offline_without_weights(harness):
     ns = harness.namespace
     assert ns["ONLINE"] is False, "the ImageNet cell must never download by default"
     model = ns["imagenet_transfer"](5, weights=None, size=32)
-    probs = np.asarray(model.predict(ns["x_new_test_scaled"][:2], verbose=0))
+    probs = ns["keras"].ops.convert_to_numpy(model(ns["x_new_test_scaled"][:2]))
     assert probs.shape == (2, 5)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-4)
     assert not model.get_layer(index=-2).trainable or any(not l.trainable for l in model.layers)
