@@ -486,7 +486,11 @@ def imagenet_transfer(n_classes, weights="imagenet", size=96):
 
 
 if ONLINE and not is_autograding():
-    online = imagenet_transfer(len(NEW))
+    try:
+        online = imagenet_transfer(len(NEW))
+    except Exception as exc:  # no network, a proxy, a firewall: say so instead of a long traceback
+        raise RuntimeError(f"could not download the ImageNet weights ({type(exc).__name__}: {exc}); this computer "
+                           "seems to be offline — set ONLINE = False") from None
     compile_model(online, PRETRAIN_LR)
     online.fit(x_few, y_few, epochs=10, batch_size=32, verbose=2)
     acc = float(np.mean(online.predict(x_new_test_scaled, batch_size=500, verbose=0).argmax(1) == y_new_test))
