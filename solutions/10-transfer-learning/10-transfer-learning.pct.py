@@ -250,7 +250,8 @@ compare_architecture(net, _reference(5)).assert_ok()
 # ## 3. Learning rates for fine-tuning (2 points)
 #
 # Fine-tuning starts from weights that already work; large steps would wreck them before the new head has
-# learned anything useful. Hence two steps (lecture 003, and the Keras guide to transfer learning):
+# learned anything useful. Lecture 003 offers two options — fine-tune only the new layer, or the whole network
+# with a 10× lower learning rate; the Keras guide to transfer learning does one after the other:
 #
 # * **frozen**: only the new head learns, at the usual rate `PRETRAIN_LR` (a new layer starts from random
 #   weights and needs normal steps);
