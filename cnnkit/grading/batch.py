@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cnnkit.grading import collect, integrity, report
 from cnnkit.grading.course import Course, CourseError, release, sqlite_url
-from cnnkit.grading.executor import RunLimits, make_executor
+from cnnkit.grading.executor import RunLimits, make_executor, readonly_data
 from cnnkit.grading.feedback import Screen, secret_lines
 from cnnkit.grading.grade_one import BatchContext, grade_submission
 from cnnkit.grading.prepare import TrustedAssignment
@@ -62,9 +62,12 @@ def run_limits(config, overrides: dict | None = None) -> RunLimits:
 
 def grade_class(submissions, *, out, course: Course | None = None, assignments=None, workers=None, db_url=None,
                 limits: dict | None = None, zip_regex=None, sandbox: bool = True, progress: bool = True,
-                preload=()) -> BatchResult:
+                preload=(), run_as=None, referee_as=None) -> BatchResult:
     """Grade every submission under ``submissions`` (a folder ``<student>/<assignment>/`` or an LMS zip)
-    into ``out``: gradebook (``db_url``, default SQLite in ``out``), grades.csv, report, feedback."""
+    into ``out``: gradebook (``db_url``, default SQLite in ``out``), grades.csv, report, feedback.
+
+    Without the sandbox, ``run_as`` / ``referee_as`` (``RunAs`` users) run the notebooks and the referee
+    as two dedicated unprivileged users (``cnnkit.grading.executor``); notebooks then run one at a time."""
     start = time.monotonic()
     course = course or Course.find()
     out = Path(out).resolve()
@@ -78,8 +81,8 @@ def grade_class(submissions, *, out, course: Course | None = None, assignments=N
         if unknown:
             raise CourseError(f"unknown assignment(s) {unknown}: the course {course.source} has {known}")
     workers = max(1, workers or os.cpu_count() or 1)
-    executor = make_executor(sandbox, readonly=_readonly_data(), threads=max(1, (os.cpu_count() or 1) // workers),
-                             preload=preload)
+    executor = make_executor(sandbox, readonly=readonly_data(), threads=max(1, (os.cpu_count() or 1) // workers),
+                             preload=preload, run_as=run_as, service_as=referee_as)
     with tempfile.TemporaryDirectory(prefix="cnnkit-grade-") as tmp:
         tmp = Path(tmp)
         subs = _collect(submissions, course, assignments, tmp / "unzipped", zip_regex)
@@ -112,13 +115,6 @@ def grade_class(submissions, *, out, course: Course | None = None, assignments=N
     batch = BatchResult(results, out, db_url, round(time.monotonic() - start, 2), executor.sandboxed)
     report.write_all(batch, workers=workers, course=course, limits=ctx.limits)
     return batch
-
-
-def _readonly_data() -> list[Path]:
-    from cnnkit.data.paths import data_root
-
-    root = data_root()
-    return [root] if root.is_dir() else []
 
 
 def _referee(executor, trusted):
