@@ -107,11 +107,15 @@ def test_hidden_tests_change_scores(sample):
     hidden, visible = _hidden_and_visible("03-first-cnn", "test_compile")
     assert "expected Adam" in hidden and "expected Adam" not in visible
     assert any("optimizer: expected Adam, got SGD" in x for x in by["grace", "03-first-cnn"].reasons)
-    # margaret's out_size ignores dilation: only the hidden cases use d > 1
-    hidden, visible = _hidden_and_visible("02-shapes-and-parameters", "test_out_size")
-    assert "d=" in hidden and "d=" not in visible
+    # margaret's separable_params ignores bias=False and her MAC answers fit only the visible (square) cases:
+    # only hidden cases catch them
+    hidden, visible = _hidden_and_visible("02-shapes-and-parameters", "test_params")
+    assert "(3, 728, 728, 1, False)" in hidden and "728" not in visible
+    hidden, visible = _hidden_and_visible("02-shapes-and-parameters", "test_macs")
+    assert "(55, 27, 11, 3, 96)" in hidden and "55, 27" not in visible
     r = by["margaret", "02-shapes-and-parameters"]
-    assert any("test_out_size failed" in x and "d=" in x for x in r.reasons), r.reasons
+    assert any("test_params failed" in x and "bias=False" in x for x in r.reasons), r.reasons
+    assert any("test_macs failed" in x and "conv_macs(55, 27" in x for x in r.reasons), r.reasons
 
 
 def test_report_lists_every_broken_submission_with_its_reason(sample):
