@@ -31,6 +31,10 @@ def register(subparsers) -> None:
 
     rel = sub.add_parser("release", help="regenerate assignments/ from solutions/ (nbgrader generate_assignment)")
     rel.add_argument("assignment", nargs="*", help="assignments to release (default: all)")
+    rel.add_argument("--bundle", nargs="?", const="dist/bundles", default=None, metavar="DIR",
+                     help="also write DIR/<assignment>.zip for students: notebook, its files, the cnnkit "
+                          "wheel and a README (default DIR: dist/bundles)")
+    rel.add_argument("--wheel", default=None, help="the cnnkit wheel to bundle (default: built from this checkout)")
     rel.set_defaults(func=_release)
 
     d = sub.add_parser("demo", help="the instructor flow on the sample class (autograder/examples/students/)")
@@ -59,7 +63,7 @@ def _fail(message: str) -> int:
 def _errors():
     from cnnkit.checks.assignment import ConfigError
     from cnnkit.grading.authoring.pairing import PairingError
-    from cnnkit.grading.sandbox.support import SandboxUnavailable
+    from cnnkit.grading.executor import SandboxUnavailable
 
     return (FileNotFoundError, ValueError, ConfigError, PairingError, SandboxUnavailable)
 
@@ -89,9 +93,15 @@ def _run(args) -> int:
 def _release(args) -> int:
     from cnnkit.grading.course import release
 
+    from cnnkit.grading.bundle import bundle
+
     try:
-        for path in release(_course(args), args.assignment or None):
+        course = _course(args)
+        for path in release(course, args.assignment or None):
             print(f"released {path}")
+        if args.bundle:
+            for path in bundle(course, args.assignment or None, out=args.bundle, wheel=args.wheel):
+                print(f"bundled {path}")
     except (*_errors(), RuntimeError) as exc:
         return _fail(str(exc))
     return 0

@@ -18,7 +18,7 @@ from cnnkit.grading.executor import Executor, RunLimits
 from cnnkit.grading.feedback import Screen, screen_outputs, write_feedback
 from cnnkit.grading.prepare import Prepared, TrustedAssignment, grade_id, prepare
 from cnnkit.grading.record import add_verdict, record_nothing_ran, record_scores
-from cnnkit.grading.result import Result
+from cnnkit.grading.result import STOP_STATUS, Result
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +55,13 @@ def grade_submission(ctx: BatchContext, student: str, assignment: str, folder: P
             ctx.answers[(student, assignment)] = prepared.answers
             _review(trusted, prepared, result)
             t = time.monotonic()
-            execution = ctx.executor.run(prepared.nb, prepared.files, ctx.limits[assignment])
+            preload = ("keras",) if trusted.assignment.config.tensorflow else ()
+            execution = ctx.executor.run(prepared.nb, prepared.files, ctx.limits[assignment], preload)
             phases["run"] = time.monotonic() - t
             nb = execution.nb
             if execution.stopped:
-                result.flag(*execution.stopped)
+                kind, why = execution.stopped
+                result.flag(STOP_STATUS.get(kind, "error"), why)
             _explain_failures(nb, trusted, result, ctx.limits[assignment])
             t = time.monotonic()
             _referee(ctx, trusted, prepared, nb, result)
