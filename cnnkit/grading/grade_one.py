@@ -123,7 +123,8 @@ def _explain_failures(nb, trusted: TrustedAssignment, result: Result, limits: Ru
             continue
         gid = grade_id(cell)
         ename, evalue = errors[0].get("ename", ""), str(errors[0].get("evalue", "")).strip()
-        if ename == "CellTimeoutError":
+        # an interrupted test first reports the kernel's KeyboardInterrupt; the executor's CellTimeoutError follows
+        if any(o.get("ename") == "CellTimeoutError" for o in errors):
             name = f"'{gid}'" if gid else f"#{index + 1}"
             result.flag("timeout", f"cell {name} ran over its {limits.cell_budget(cell)} s budget and was interrupted")
         elif gid in tests and ename != "KernelStopped":

@@ -23,9 +23,10 @@
 # lectures against your own code and **correct the slides' slips** (section 9).
 #
 # **Numpy only.** These questions are about writing the sliding window yourself. An answer that calls
-# TensorFlow, Keras, PyTorch, `scipy.signal`, `scipy.ndimage`, scikit-image or the course kit (`cnnkit`)
-# scores 0 for that question, whatever its tests say: the grader reads your code. numpy is all you need
-# (`sliding_window_view`, imported below, is allowed and makes things fast).
+# TensorFlow, Keras, PyTorch, `scipy.signal`, `scipy.ndimage`, scikit-image or the course kit's layers,
+# models and formulas (`cnnkit.layers`, `cnnkit.models`, `cnnkit.analysis`) scores 0 for that question,
+# whatever its tests say: the grader reads your code. numpy is all you need (`sliding_window_view`,
+# imported below, is allowed and makes things fast); the kit's checks (`check_array`, ...) are fine too.
 #
 # Conventions (the same as Keras): an image is an array `(height, width)` or `(height, width, channels)`;
 # a bank of kernels is `(kernel_h, kernel_w, channels_in, channels_out)`; positions are 0-based
@@ -332,7 +333,8 @@ step_one = keras.ops.convert_to_numpy(keras.ops.max_pool(x6[None, :, :, None] * 
 check_array(pool2d(x6, 3), want, "pool2d(6x6, size=3) with the default stride",
             why="stride=None means stride = size (as in Keras): ⌊(6 − 3)/3⌋ + 1 = 2",
             mistakes=[(step_one, "a default stride of 1 instead of the window size")])
-# Seed 000: a 3x3 window moved 1 pixel at a time over seed 003's 5x5 image gives [[3, 3, 3], [3, 3, 3], [3, 2, 3]].
+# Seed 000 shows this 5x5 image (the one of seed 003's worked example) max-pooled into [[3, 3, 3], [3, 3, 3],
+# [3, 2, 3]]: a 3x3 window moved 1 pixel at a time.
 image_003 = np.array([[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]])
 check_array(pool2d(image_003, 3, 1), [[3, 3, 3], [3, 3, 3], [3, 2, 3]], "seed 000: 3x3 max pool, stride 1",
             why="overlapping windows: ⌊(5 − 3)/1⌋ + 1 = 3 per axis")
@@ -645,7 +647,8 @@ for size, stride in [(3, 2), (2, 1), (2, None)]:
 # * **seed 000** (the vision backbone lecture), "CONVOLUTION, Stride 1, Padding 0": a 5×5 image and a 2×2
 #   filter give a 4×4 feature map;
 # * **seed 001** (the CNN lecture's "loopy pattern detector"): the 7×5 image of a 9 and a 3×3 filter; the
-#   slide divides every sum by 9 (the filter's size) and prints the result to two decimals.
+#   printed values are the sums divided by 9, the number of entries in the filter (the perfect match in
+#   the first row prints as 1), to two decimals.
 #
 # An entry is a **slip** when the printed value is not the exact value rounded to two decimals (it is off
 # by more than 0.005).

@@ -609,9 +609,10 @@ check_value(FASHION_CNN_TOTAL, reference.count_params(), "FASHION_CNN_TOTAL, as 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "fc-md", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 8. Why not a fully connected network? (2 points)
 #
-# A neuron of a fully connected first layer has one weight per input value. Seed 001: a 28×28×3 image
-# gives 2,352 weights per neuron, a 200×200×3 image 120,000. Seed 003: classifying 224×224×3 images into
-# 1,000 classes with a single dense layer means more than 150M parameters.
+# A neuron of a fully connected first layer has one weight per input value. Seed 001: with a 28×28×3
+# image "the number of weights in the first hidden layer will be 2352" (per neuron), with a 200×200×3
+# image 120,000. Seed 003: classifying 224×224×3 images into 1,000 classes with a single layer means "more
+# than 150M parameters".
 #
 # **Q8.** Compute, with your functions: `W_28` and `W_200` (the weights of **one** neuron, no bias),
 # `SINGLE_LAYER_224` (all parameters, biases included, of that 224×224×3 → 1,000 layer) and, for comparison,
@@ -654,18 +655,28 @@ check_value(CONV_1000, want, "CONV_1000", why="5·5·3·1,000 + 1,000: a kernel'
 # **Q9.** Fill in the five answers (a number, two small functions, two numbers).
 
 # %% nbgrader={"grade": false, "grade_id": "errata", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# (a) the weights between 6 million inputs and 4 million neurons
 ### BEGIN SOLUTION
 FULL_HD_WEIGHTS = 6_000_000 * 4_000_000
+### END SOLUTION
 
 
 def two_3x3_params(c):
+    # (b) the weights of two 3x3xc filters
+    ### BEGIN SOLUTION
     return 2 * conv_params(3, c, 1, bias=False)
+    ### END SOLUTION
 
 
 def initial_loss(n_classes):
+    # (c) the cross-entropy when every one of the n_classes classes gets the same probability
+    ### BEGIN SOLUTION
     return -math.log(1 / n_classes)
+    ### END SOLUTION
 
 
+# (d) and (e): the output sizes
+### BEGIN SOLUTION
 OUT_003 = out_size(4, 2, s=2, p=1)
 OUT_000 = out_size(6, 3, s=2, p=1)
 ### END SOLUTION

@@ -188,7 +188,7 @@ def test_each_common_mistake_fails_a_visible_test_that_names_it(harness, answer,
     assert message is not None, f"{test}: the visible checks pass this mistake ({says})"
     assert says in message, message
     assert " — " in message and "expected" in message, f"no expected/why in: {message}"
-    assert len(message) < 400, f"{len(message)} characters: {message}"
+    assert len(message) < 300, f"{len(message)} characters: {message}"
 
 
 def test_the_solution_passes_every_test_visible_and_hidden(harness):
@@ -202,7 +202,7 @@ def test_arrays_are_summarised_not_dumped(harness):
     wrong = conv_single(corner="i, j")  # a stride mistake on the 9x11 hidden image: large arrays
     message = harness.outcome("test_conv2d_single", {"conv2d_single": wrong}, part="all")
     assert "differ" in message or "shape" in message
-    assert "[[" not in message and len(message) < 400, message
+    assert "[[" not in message and len(message) < 300, message
 
 
 def test_half_right_answers_pass_the_visible_tests_and_lose_hidden_points(harness):
@@ -319,3 +319,17 @@ def test_the_solution_and_the_provided_cells_are_numpy_only(harness):
     for name in ("tensorflow", "keras", "scipy", "torch", "cnnkit.layers", "cnnkit.models", "cnnkit.analysis",
                  "def "):
         assert name not in setup, name
+
+
+def test_checking_your_own_result_with_the_kits_checks_is_allowed(harness):
+    source = """
+def flatten(x):
+    out = np.asarray(x).reshape(-1)
+    check_value(out.size, np.size(x), "my flatten keeps every value")
+    return out
+"""
+    provided = [c.source for c in harness.nb.cells if c.cell_type == "code"
+                and not c.metadata["nbgrader"].get("solution") and not c.metadata["nbgrader"].get("grade")]
+    for rule in harness.assignment.config.from_scratch:
+        assert not scan.from_scratch(rule, {"flatten": source}, provided)
+    assert harness.outcome("test_flatten", {"flatten": source}, part="all") is None
