@@ -113,15 +113,19 @@ def corpus(ctx) -> list[Case]:
              reason="appears 2 times"),
         Case("loop", SUMS, "an infinite loop in an answer", "timeout", 1,
              answers={"add": "def add(a, b):\n    while True:\n        pass"}, reason="budget"),
-        Case("hog", SUMS, "memory without end", "memory", 0,
-             cells=("import time\nhog = []\nwhile True:\n    hog.append(bytearray(50 * 2**20))\n    time.sleep(0.02)",),
-             reason="400 MB"),
+        Case("hog", SUMS, "three processes holding 400 MB each", "memory", 0, cells=(textwrap.dedent("""
+            import subprocess, sys, time
+            hogs = [subprocess.Popen([sys.executable, '-c', 'x = bytearray(400 * 2**20); import time; time.sleep(60)'])
+                    for _ in range(3)]
+            time.sleep(30)
+            """),), reason="1024 MB"),
+        Case("oom", SUMS, "one allocation over the limit: a MemoryError, the rest is graded", "memory", 3,
+             cells=("x = bytearray(2 * 2**30)",), reason="ran out of memory"),
         Case("trainer", SUMS, "4 s of training: over the cell budget, inside the training budget", "ok", 3,
-             edit=lambda nb: next(c for c in nb.cells if "training" in c.metadata.get("tags", [])).__setitem__(
-                 "source", "import time\ntime.sleep(4)\ntrained = True")),
-        Case("slowtrain", SUMS, "a training cell past the submission budget", "timeout", 2,
-             edit=lambda nb: next(c for c in nb.cells if "training" in c.metadata.get("tags", [])).__setitem__(
-                 "source", "import time\ntime.sleep(120)"), reason="15 s budget"),
+             answers={"train": "def train():\n    import time\n    time.sleep(4)\n    return True"}),
+        Case("slowtrain", SUMS, "training past the submission budget", "timeout", 2,
+             answers={"train": "def train():\n    import time\n    time.sleep(120)\n    return True"},
+             reason="15 s budget"),
         Case("sysexit", SUMS, "sys.exit in a cell of its own", "ok", 3, cells=("import sys\nsys.exit(3)",)),
         Case("forker", SUMS, "a forked child that never ends", "ok", 3, cells=(textwrap.dedent(f"""
             import os
@@ -138,7 +142,8 @@ def corpus(ctx) -> list[Case]:
             import glob, os
             found = []
             candidates = {host} + glob.glob('/home/*/*') + glob.glob('/root/*') + glob.glob('/tmp/*/*')
-            for path in [p for p in candidates if not p.startswith('/tmp/cnk-')]:  # its own kernel's runtime
+            own = ('/tmp/cnk-', 'fontlist')  # its own kernel's runtime folder and font list
+            for path in [p for p in candidates if not any(o in p for o in own)]:
                 try:
                     with open(path, 'rb') as f:
                         found.append((path, f.read(80)))
@@ -185,7 +190,8 @@ def corpus(ctx) -> list[Case]:
             subprocess.Popen(['setsid', 'sh', '-c', 'sleep 60 # {MARK}'], start_new_session=True)
             subprocess.Popen(['sh', '-c', 'sleep 60 & # {MARK}'])
             """),)),
-        Case("flood", SUMS, "200 MB of printing", "ok", 3, cells=("for _ in range(200):\n    print('x' * 2**20)",),
+        Case("flood", SUMS, "200 MB of printing", "ok", 3,
+             cells=("for _ in range(100):\n    print('x' * 2**21)",),
              output="[output truncated"),
         Case("forkbomb", SUMS, "hundreds of processes", "processes", 0, cells=(textwrap.dedent(f"""
             import subprocess, time
@@ -227,7 +233,7 @@ def corpus(ctx) -> list[Case]:
             for book in books:
                 db = sqlite3.connect(book)
                 db.execute("update grade set manual_score = 100")
-                db.execute("update submitted_assignment set extra_credit = 100")
+                db.execute("update grade set extra_credit = 100")
                 db.commit()
             """),), output="gradebooks found: []"),
         Case("leaker", SUMS, "prints the hidden tests from the kernel's current request", "ok", 3,
@@ -334,9 +340,9 @@ def attacked(tmp_path_factory):
     home_canary.write_text(TOKEN)
     out = tmp / "out"
     out.mkdir()
-    (out / "grades.csv").write_text("previous run's grades\n")
+    (out / "instructor-notes.txt").write_text("the instructor's own file in the output folder\n")
     secrets = [home_canary, course.source / SUMS / f"{SUMS}.ipynb", course.source / SUMS / "assignment.toml",
-               out / "grades.csv", tmp / "submissions" / "honest" / SUMS / f"{SUMS}.ipynb"]
+               out / "instructor-notes.txt", tmp / "submissions" / "honest" / SUMS / f"{SUMS}.ipynb"]
     listener = _Listener()
     ctx = {"secrets": secrets, "port": listener.port}
     cases = corpus(ctx)
@@ -385,17 +391,20 @@ def test_each_case_gets_its_status_score_and_reason(attacked, student):
 
 
 def test_nothing_secret_reaches_any_output_or_feedback(attacked):
-    course = attacked["course"]
-    forbidden = [TOKEN, str(course.root), str(attacked["tmp"]), "BEGIN HIDDEN TESTS", "### BEGIN SOLUTION",
-                 "check_value(add(-5, 5), 0, \"hidden check: add(-5, 5) should be 0\""]
+    """Outputs (what the notebook printed, as the grader stored it) and feedback pages carry no secret of
+    the grader, no hidden-test or solution source and no path of the grading machine. (A student's own
+    code may contain paths it typed in; those are its source, not something the grader revealed.)"""
     import sys
 
-    forbidden += [sys.prefix, str(Path(sys.base_prefix)), str(ROOT)]
+    course = attacked["course"]
+    secrets = [TOKEN, "BEGIN HIDDEN TESTS", "### BEGIN SOLUTION",
+               'check_value(add(-5, 5), 0, "hidden check: add(-5, 5) should be 0"']
+    paths = [str(course.root), str(attacked["tmp"]), sys.prefix, str(Path(sys.base_prefix)), str(ROOT)]
     for r in attacked["batch"].results:
         if r.autograded is None:
             continue
-        text = _outputs(r) + _feedback(r)
-        leaks = [f for f in forbidden if f in text]
+        outputs, feedback = _outputs(r), _feedback(r)
+        leaks = [s for s in secrets if s in outputs or s in feedback] + [p for p in paths if p in outputs]
         assert not leaks, f"{r.student}: {leaks}"
 
 
@@ -424,8 +433,8 @@ def test_the_gradebook_holds_exactly_the_graders_scores(attacked):
     batch, by = attacked["batch"], attacked["by"]
     db = sqlite3.connect(batch.db_url.removeprefix("sqlite:///"))
     assert db.execute("select count(*) from grade where manual_score is not null").fetchone()[0] == 0
-    assert db.execute("select count(*) from submitted_assignment where extra_credit is not null "
-                      "and extra_credit != 0").fetchone()[0] == 0
+    assert db.execute("select count(*) from grade where extra_credit is not null and extra_credit != 0"
+                      ).fetchone()[0] == 0
     from nbgrader.api import Gradebook
 
     with Gradebook(batch.db_url, "cnnkit") as gb:

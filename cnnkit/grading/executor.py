@@ -46,6 +46,7 @@ class Execution:
     stopped: tuple[str, str] | None
     seconds: float
     peak_memory_mb: float = 0.0
+    phases: dict | None = None          # kernel start, imports, cells, shutdown (seconds)
 
 
 class Executor:
@@ -89,8 +90,12 @@ class Executor:
                 submission_timeout=limits.submission_timeout, memory_limit_mb=limits.memory_mb,
                 output_limits=OutputLimits(limits.output_cell_kb * 1024, limits.output_notebook_kb * 1024),
                 kernel_cmd=KERNEL_ARGV, disk_limit_mb=limits.disk_mb, sandbox=self.sandboxed)
+            imports = float(((result.kernel_info or {}).get("cnnkit") or {}).get("preload_seconds", 0.0))
+            phases = {"kernel start": max(0.0, result.startup_seconds - imports), "imports": imports,
+                      "cells": max(0.0, result.seconds - result.startup_seconds - result.shutdown_seconds),
+                      "kernel stop": result.shutdown_seconds}
             return Execution(result.nb, tuple(result.stopped) if result.stopped else None, result.seconds,
-                             result.peak_memory_mb)
+                             result.peak_memory_mb, phases)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

@@ -26,6 +26,8 @@ HIDDEN_PLACEHOLDER = "# (hidden tests: their messages, if any, are shown below)"
 WITHHELD = "[line withheld: it quotes the course's hidden tests or solution]"
 #: a secret line shorter than this is too generic to withhold ("return x", "pass")
 MIN_SECRET = 24
+#: nbgrader's region markers: an output quoting one is quoting the course's source
+_MARKERS = re.compile(r"(BEGIN|END) (HIDDEN TESTS|SOLUTION)")
 
 
 class HideHiddenTests(NbGraderPreprocessor):
@@ -112,7 +114,7 @@ class Screen:
             return text
         out = []
         for line in text.split("\n"):
-            if any(secret in line for secret in self.secrets):
+            if any(secret in line for secret in self.secrets) or _MARKERS.search(line):
                 out.append(WITHHELD)
                 continue
             for path, label in self.paths:

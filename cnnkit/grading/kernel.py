@@ -125,6 +125,12 @@ class GradingKernel(IPythonKernel):
 
     implementation = "cnnkit-grading"
 
+    @property
+    def kernel_info(self):
+        info = dict(super().kernel_info)
+        info["cnnkit"] = {"preload_seconds": round(_PRELOAD_SECONDS, 3)}
+        return info
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._snapshot = _Snapshot()
@@ -185,6 +191,9 @@ class GradingKernel(IPythonKernel):
                           parent=self.get_parent("shell"), ident=self._topic("error"))
 
 
+_PRELOAD_SECONDS = 0.0
+
+
 def _preload() -> None:
     """Import the protected modules, and what the grader asks for (``CNNKIT_KERNEL_PRELOAD=keras``),
     before any student code runs."""
@@ -208,6 +217,8 @@ def _preload() -> None:
 
 
 def main() -> None:
+    import time
+
     from ipykernel.kernelapp import IPKernelApp
 
     from cnnkit.grading.sandbox.ipkernel import MAX_MESSAGE_ENV, install_output_cap
@@ -217,7 +228,10 @@ def main() -> None:
         install_output_cap(cap)  # a 200 MB print becomes a truncated message, not a stopped run
     if sys.path and sys.path[0] in ("", os.getcwd()):  # the kernel's working folder is not code
         del sys.path[0]
+    global _PRELOAD_SECONDS
+    start = time.monotonic()
     _preload()
+    _PRELOAD_SECONDS = time.monotonic() - start
     IPKernelApp.launch_instance(kernel_class=GradingKernel)
 
 

@@ -11,6 +11,7 @@ notebook's folder, shipped files that would shadow an import. Flags never change
 from __future__ import annotations
 
 import ast
+import threading
 from dataclasses import dataclass
 
 __all__ = ["Finding", "resolve_imports", "references", "from_scratch", "tampering", "shadowing_files"]
@@ -27,10 +28,15 @@ class Finding:
         return f"{self.cell}, line {self.line}: `{self.what}` ({self.why})"
 
 
+#: CPython 3.11's parser is not safe across threads ("AST constructor recursion depth mismatch")
+_PARSE_LOCK = threading.Lock()
+
+
 def _parse(source: str):
     try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError):
+        with _PARSE_LOCK:
+            return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
         return None
 
 

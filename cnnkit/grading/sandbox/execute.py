@@ -47,6 +47,9 @@ class ExecutionResult:
     seconds: float
     peak_memory_mb: float = 0.0
     kernel_log: str = ""
+    startup_seconds: float = 0.0        # until the kernel answered (its own start-up imports included)
+    shutdown_seconds: float = 0.0
+    kernel_info: dict | None = None     # the kernel's kernel_info reply content
 
 
 class SandboxError(RuntimeError):
@@ -148,6 +151,7 @@ async def _execute(nb, policy, *, cell_timeout, timeout_func, submission_timeout
     client.interrupt_grace = interrupt_grace
     watchdog: Watchdog | None = None
     stopped: Stop | None = None
+    kernel_info, ready, cells_done = None, None, None
     try:
         try:
             await client.async_start_new_kernel()
@@ -167,9 +171,11 @@ async def _execute(nb, policy, *, cell_timeout, timeout_func, submission_timeout
         else:
             if info is not None and "language_info" in info["content"]:
                 nb.metadata["language_info"] = info["content"]["language_info"]
+            kernel_info = info["content"] if info is not None else None
             watchdog.checks.append(_dropped_check(client.kc, output_limits))
             # like the batch grader, the submission budget counts from a ready kernel
             watchdog.deadline = time.monotonic() + submission_timeout
+        ready = time.monotonic()
         executed = 0
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or not cell.source.strip():
@@ -182,6 +188,7 @@ async def _execute(nb, policy, *, cell_timeout, timeout_func, submission_timeout
             executed += 1
             if on_cell is not None:
                 on_cell(index, cell)
+        cells_done = time.monotonic()
     finally:
         if watchdog is not None:
             watchdog.close()
@@ -192,9 +199,11 @@ async def _execute(nb, policy, *, cell_timeout, timeout_func, submission_timeout
                 await km.cleanup_resources()
         finally:
             km.remove_run_dir()
-    return ExecutionResult(nb, stopped, time.monotonic() - start,
+    end = time.monotonic()
+    return ExecutionResult(nb, stopped, end - start,
                            peak_memory_mb=(watchdog.peak_rss / 2**20) if watchdog else 0.0,
-                           kernel_log=km.kernel_log())
+                           kernel_log=km.kernel_log(), startup_seconds=(ready or end) - start,
+                           shutdown_seconds=end - (cells_done or end), kernel_info=kernel_info)
 
 
 async def _run_cell(client: SandboxNotebookClient, watchdog: Watchdog, cell, index: int,
