@@ -140,6 +140,14 @@ def _validate(page) -> str:
     return page.locator(".jp-Dialog").inner_text()
 
 
+def _seen(page, locator, ready: str, read: str):
+    """Scroll ``locator`` into view, wait until the browser has rendered it (``ready``, a JS predicate on
+    the element: JupyterLab skips rendering cells out of view), then return ``read`` of it."""
+    locator.scroll_into_view_if_needed()
+    page.wait_for_function(ready, arg=locator.element_handle(), timeout=30_000)
+    return locator.evaluate(read)
+
+
 def _close_dialog(page):
     page.locator(".jp-Dialog .jp-mod-accept").click()
     page.locator(".jp-Dialog").wait_for(state="detached", timeout=10_000)
@@ -169,8 +177,8 @@ def student(student_lab, browser):
             ran = lab.wait_until_done(path.values(), since)
         # the mistake's test output, as the student sees it below the cell
         failure = mistake.locator(".jp-OutputArea-output", has_text="GradingError").first
-        failure.scroll_into_view_if_needed()
-        out["mistake"]["in_notebook"] = failure.inner_text()
+        out["mistake"]["in_notebook"] = _seen(mistake, failure, "el => el.innerText.includes('GradingError')",
+                                              "el => el.innerText")
         for n, page in pages.items():
             out[n]["run_all_s"] = ran[path[n]]
             _shot(page, f"student-2-{n}-after-run-all")
@@ -183,8 +191,8 @@ def student(student_lab, browser):
         matrix = solved.locator(".jp-OutputArea-output", has_text="test accuracy:")
         matrix.scroll_into_view_if_needed()
         picture = solved.locator(".jp-Cell", has=matrix).locator(".jp-OutputArea-output img").first
-        picture.scroll_into_view_if_needed()
-        out["solved"]["picture"] = picture.evaluate("img => img.complete ? img.naturalWidth : 0")
+        out["solved"]["picture"] = _seen(solved, picture, "img => img.complete && img.naturalWidth > 0",
+                                         "img => img.naturalWidth")
         _shot(solved, "student-5-confusion-matrix")
     lab.shutdown_kernels()
     for n in names:  # what ran, from the notebook Validate saved (the page renders only the cells in view)
