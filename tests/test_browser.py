@@ -180,7 +180,7 @@ def student(student_lab, browser):
         out["mistake"]["in_notebook"] = _seen(mistake, failure, "el => el.innerText.includes('GradingError')",
                                               "el => el.innerText")
         for n, page in pages.items():
-            out[n]["run_all_s"] = ran[path[n]]
+            TIMES[f"student: Run All ({n}), click to last output"] = ran[path[n]]
             _shot(page, f"student-2-{n}-after-run-all")
         for i, (n, page) in enumerate(pages.items()):
             with timed(f"student: Validate ({n})"):
