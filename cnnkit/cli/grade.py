@@ -17,7 +17,9 @@ def register(subparsers) -> None:
     r.add_argument("submissions", help="folder <student>/<assignment>/... or an LMS .zip")
     r.add_argument("--assignment", action="append", help="only this assignment (repeatable; required for a zip)")
     r.add_argument("--workers", type=int, default=None, help="parallel submissions (default: CPU count)")
-    r.add_argument("--out", default="autograder/out", help="output folder (default autograder/out)")
+    r.add_argument("--out", default=None,
+                   help="output folder (default: the course's autograder/work/, where its nbgrader_config.py "
+                        "points formgrader, so `jupyter lab` in the course shows this run)")
     r.add_argument("--db", default=None, help="gradebook URL (default sqlite:///OUT/gradebook.db; postgresql://... works)")
     r.add_argument("--no-sandbox", action="store_true",
                    help="run notebooks without bubblewrap (only for code you trust; every row is marked)")
@@ -102,7 +104,8 @@ def _run(args) -> int:
 
         run_as = RunAs.lookup(args.run_as) if args.run_as else None
         referee_as = RunAs.lookup(args.referee_as) if args.referee_as else None
-        batch = grade_class(args.submissions, out=args.out, course=_course(args), assignments=args.assignment,
+        course = _course(args)
+        batch = grade_class(args.submissions, out=args.out or course.work, course=course, assignments=args.assignment,
                             workers=args.workers, db_url=args.db, limits=limits, zip_regex=args.zip_regex,
                             sandbox=not args.no_sandbox, progress=not args.no_progress, run_as=run_as,
                             referee_as=referee_as)
