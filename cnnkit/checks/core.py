@@ -27,6 +27,7 @@ def _shape_walk(model) -> str:
 
 def check_output_shape(obj, expected, name: str = "output", why: str = ""):
     """A model's output shape (batch axis dropped) or an array's full shape equals ``expected``."""
+    __tracebackhide__ = True  # students see their check's message, not the kit's frames
     expected = tuple(int(d) for d in expected)
     if _is_model(obj):
         found = tuple(obj.output.shape[1:]) if not isinstance(obj.output, (list, tuple)) \
@@ -51,6 +52,7 @@ def check_param_count(obj, expected: int, name: str = "parameters", mistakes=Non
     """A model's (or a number's) parameter count equals ``expected``; a model mismatch lists every
     layer's count with its formula from :mod:`cnnkit.analysis`; ``mistakes`` maps a wrong count to the
     mistake that gives it."""
+    __tracebackhide__ = True  # students see their check's message, not the kit's frames
     from cnnkit.checks.compare import layer_specs, param_formula
 
     found = int(obj.count_params()) if _is_model(obj) else int(obj)
@@ -103,6 +105,7 @@ def check_value(found, expected, what: str, why: str = "", rel_tol: float = 0.0,
     """``found == expected`` for numbers, strings and (nested) sequences — a list where a tuple is
     expected is fine. ``why`` states the rule or formula; ``mistakes`` maps a wrong value to the
     mistake that produces it, so the message can name it ("looks like ceil instead of floor")."""
+    __tracebackhide__ = True  # students see their check's message, not the kit's frames
     got, exp = _plain(found), _plain(expected)
     same = got == exp
     if not same and rel_tol and isinstance(got, (int, float)) and isinstance(exp, (int, float)) \
@@ -135,6 +138,7 @@ def check_array(found, expected, name: str = "result", atol: float = 1e-6, why: 
     (``conv: expected 19 at [1, 2], got 18 — 1 of 9 entries differ, largest error 1``).
     ``mistakes`` is a list of (wrong array, mistake) pairs: a result equal to one of them is named
     ("this is what padding the channel axis too gives"), shape mismatches included."""
+    __tracebackhide__ = True  # students see their check's message, not the kit's frames
     exp = np.asarray(expected, dtype=float)
     if found is None:
         raise GradingError(name, f"an array of shape {exp.shape}", "None", "did the function `return` its result?")
@@ -173,6 +177,7 @@ def check_built_from(model, forbid=(), what: str = "your model", allowed_reason:
     """``model`` uses none of the layer classes in ``forbid`` — class names (``"SeparableConv2D"``) or
     module prefixes (``"cnnkit.layers"``, ``"keras.applications"``) — including inside nested models.
     For questions that ask students to build something themselves rather than take the library's."""
+    __tracebackhide__ = True  # students see their check's message, not the kit's frames
     for layer in _all_layers(model):
         cls = type(layer)
         module = cls.__module__
@@ -188,6 +193,7 @@ def check_built_from(model, forbid=(), what: str = "your model", allowed_reason:
 
 def check_architecture(model, reference):
     """Layer-by-layer comparison with ``reference``; raises with the first mismatch explained."""
+    __tracebackhide__ = True  # students see their check's message, not the kit's frames
     from cnnkit.checks.compare import compare_architecture
 
     compare_architecture(model, reference).assert_ok()

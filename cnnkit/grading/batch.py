@@ -10,6 +10,7 @@ never stops the batch.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -89,6 +90,7 @@ def grade_class(submissions, *, out, course: Course | None = None, assignments=N
         wanted = sorted({s.assignment for s in subs} & set(known))
         skipped = [s for s in subs if s.assignment not in known]
         subs = [s for s in subs if s.assignment in known]
+        _keep_submitted(subs, out)
         release(course, wanted, release_dir=tmp / "release", db_url=db_url)  # cells + hidden tests → gradebook
         trusted = {a.name: TrustedAssignment.build(a, tmp / "release" / a.name) for a in course.assignments(wanted)}
         referee = _referee(executor, trusted)
@@ -115,6 +117,21 @@ def grade_class(submissions, *, out, course: Course | None = None, assignments=N
     batch = BatchResult(results, out, db_url, round(time.monotonic() - start, 2), executor.sandboxed)
     report.write_all(batch, workers=workers, course=course, limits=ctx.limits)
     return batch
+
+
+def _keep_submitted(subs, out: Path) -> None:
+    """The submissions as handed in, in nbgrader's ``submitted/<student>/<assignment>/`` layout (formgrader
+    counts and shows them); regular files only — a symbolic link is never followed or kept."""
+    for sub in subs:
+        dest = out / "submitted" / sub.student / sub.assignment
+        if dest.exists():
+            shutil.rmtree(dest)
+        for path in sorted(Path(sub.path).rglob("*")):
+            if path.is_symlink() or not path.is_file():
+                continue
+            target = dest / path.relative_to(sub.path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
 
 
 def _referee(executor, trusted):
