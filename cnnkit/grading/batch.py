@@ -124,6 +124,8 @@ def _keep_submitted(subs, out: Path) -> None:
     counts and shows them); regular files only — a symbolic link is never followed or kept."""
     for sub in subs:
         dest = out / "submitted" / sub.student / sub.assignment
+        if dest.resolve() == Path(sub.path).resolve():
+            continue  # grading the submitted folder itself: it is already there, and must not be touched
         if dest.exists():
             shutil.rmtree(dest)
         for path in sorted(Path(sub.path).rglob("*")):
