@@ -8,9 +8,13 @@ re-estimated at each epoch end (:mod:`cnnkit.train.precise_bn`), several steps p
 XLA only where Keras's ``"auto"`` enables it (never on a CPU, where it is slower) and mixed
 precision only on a GPU. ``benchmarks/train_speed.py`` measures it against plain ``model.fit``.
 
+On the seed-001 network (2 CPU cores, seeds 0-2) plain Keras reaches 0.881-0.898 after 5 epochs;
+the default recipe reaches 0.888-0.892 after its first epoch and 0.911-0.919 after five, for about
+the same CPU time per epoch.
+
 Label smoothing is deliberately absent: sparse cross-entropy has no ``label_smoothing`` argument,
 so it would mean replacing the student's loss with the one-hot one, and on the seed-001 network it
-did not help (5 epochs, seed 0: 0.9069 with 0.1 smoothing, 0.9084 without).
+did not help (5 epochs, seed 0, peak 2e-3: 0.9069 with smoothing 0.1, 0.9084 without).
 """
 
 from __future__ import annotations
