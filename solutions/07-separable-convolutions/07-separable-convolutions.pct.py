@@ -19,7 +19,7 @@
 # training cell saves the trained separable network as `separable_cnn.keras` **next to this notebook —
 # hand that file in together with the notebook.** The grader never retrains: it loads your
 # `separable_cnn.keras`, checks that it is the network section 6 asks for, and measures its accuracy on
-# the 10,000 Fashion-MNIST test images. The pass mark is **XX.X%**, calibrated by training the
+# the 10,000 Fashion-MNIST test images. The pass mark is **87.3%**, calibrated by training the
 # reference solution with three seeds (their lowest accuracy minus a 3-point margin). The comparison
 # with the Conv2D twin is not graded (it is skipped while grading); the last question, about it, is
 # graded by a person.
@@ -675,7 +675,8 @@ else:
 # The test below checks that a trained model exists (trained in this session, or your handed-in
 # `separable_cnn.keras` while the notebook is graded) and that it is the network
 # `build_separable_model()` builds. The grader then measures it itself, on the 10,000 Fashion-MNIST
-# test images divided by 255: the 4 points need an accuracy of at least **XX.X%**.
+# test images divided by 255: the 4 points need an accuracy of at least **87.3%** (the reference
+# solution reaches 90.3–90.5% with the recipe; an untrained network is at about 10%).
 
 # %% nbgrader={"grade": true, "grade_id": "test_trained_model", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 status = load_status(model)
