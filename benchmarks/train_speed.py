@@ -27,7 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from cnnkit.quiet import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()  # TensorFlow's C++ start-up lines are noise here
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402

@@ -44,6 +44,10 @@ def _run(args) -> int:
     from cnnkit.models import info
     from cnnkit.train.run import TRAIN_STEPS, TrainRun, run_steps
 
+    if args.recipe and (args.strategy or args.image_size):
+        print("error: --recipe trains on one device at the images' own size: drop --strategy/--image-size or --recipe",
+              file=sys.stderr)
+        return 2
     if args.strategy:
         from cnnkit.train.distribute import read_tf_config
         from cnnkit.train.distributed_steps import DISTRIBUTED_STEPS as steps
