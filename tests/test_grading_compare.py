@@ -4,7 +4,7 @@ import keras
 import pytest
 from keras import layers
 
-from cnnkit.grading import GradingError, compare_architecture, compare_probes
+from cnnkit.checks import GradingError, compare_architecture, compare_probes
 from cnnkit.models import SimpleCNN
 
 
@@ -42,6 +42,8 @@ def test_same_architecture_passes(reference):
 
 def test_activation_layer_counts_as_relu(reference):
     assert compare_architecture(seed001_net(relu=lambda: layers.Activation("relu")), reference).ok
+    # and the other way round: a reference written with Activation("relu") (as keras.applications)
+    assert compare_architecture(seed001_net(), seed001_net(relu=lambda: layers.Activation("relu"))).ok
 
 
 def test_padding_mismatch_is_explained_with_the_formula(reference):
