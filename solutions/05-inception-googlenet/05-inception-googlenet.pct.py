@@ -49,6 +49,7 @@ from keras import layers
 
 from cnnkit.checks import (GradingError, check_output_shape, check_param_count, check_value, config, fit_or_load,
                            is_autograding, load_status, seed)
+from cnnkit.checks.assignment import budget_name
 from cnnkit.data import load
 from cnnkit.data.transforms import prepare
 
@@ -328,7 +329,7 @@ def build_googlenet(input_shape=(224, 224, 3), classes=1000, aux=False):
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool2")(x)
     x, aux_outputs = googlenet_body(x, TABLE1, classes if aux else None)
     x = layers.GlobalAveragePooling2D(name="avgpool")(x)
-    x = layers.Dropout(0.4, name="dropout")(x)
+    x = layers.Dropout(0.4, name="main_dropout")(x)
     main = layers.Dense(classes, activation="softmax", name="main")(x)
     return keras.Model(inputs, [main, *aux_outputs] if aux else main, name="googlenet")
     ### END SOLUTION
@@ -367,7 +368,9 @@ for key, (f1, f3r, f3, f5r, f5, pp) in TABLE1.items():
     channels = f1 + f3 + f5 + pp
 stem = p(7, 3, 64) + p(1, 64, 64) + p(3, 64, 192)
 want = stem + body + analysis.dense_params(1024, 1000)
-check_param_count(googlenet, want, "GoogLeNet parameters", mistakes={
+check_value(googlenet.count_params(), want, "GoogLeNet parameters",
+            why="stem + the 9 modules of Table 1 + the 1024 → 1000 classifier; a convolution has k·k·C_in·C_out + C_out",
+            mistakes={
     stem + body + analysis.dense_params(s5 * s5 * 1024, 1000): "Flatten instead of global average pooling "
                                                                "(the head sees a 1024-dimensional feature)",
     want - p(1, 64, 64): "leaving out stage 2's 1×1 convolution (64 filters) before the 3×3"})
@@ -379,11 +382,11 @@ from cnnkit.checks import check_built_from
 from cnnkit.models import GoogLeNet
 
 check_built_from(googlenet, forbid=("cnnkit.layers", "cnnkit.models", "keras.applications"), what="build_googlenet")
-check_param_count(googlenet, GoogLeNet(local_response_norm=False).count_params(), "GoogLeNet against the reference")
+check_value(googlenet.count_params(), GoogLeNet(local_response_norm=False).count_params(), "GoogLeNet against the reference")
 small = build_googlenet(input_shape=(64, 64, 3), classes=10)
 check_output_shape(small, (10,), "build_googlenet(input_shape=(64, 64, 3), classes=10)")
-check_param_count(small, GoogLeNet(input_shape=(64, 64, 3), classes=10, local_response_norm=False).count_params(),
-                  "build_googlenet(input_shape=(64, 64, 3), classes=10) against the reference")
+check_value(small.count_params(), GoogLeNet(input_shape=(64, 64, 3), classes=10, local_response_norm=False).count_params(),
+            "build_googlenet(input_shape=(64, 64, 3), classes=10) against the reference")
 check_value(tuple(small.get_layer("inception_5b").output.shape[1:]), (2, 2, 1024), "inception_5b on a 64×64 input")
 ### END HIDDEN TESTS
 
@@ -450,16 +453,17 @@ check_value(sources, ["inception_4a", "inception_4d"], "the layers the auxiliary
             why="the paper attaches them to the outputs of inception (4a) and (4d)")
 # the two heads: 4a has 512 channels, 4d has 528
 heads = (p(1, 512, 128) + p(1, 528, 128) + 2 * (d(pooled * pooled * 128, 1024) + d(1024, 1000)))
-check_param_count(with_heads, build_googlenet().count_params() + heads, "GoogLeNet with auxiliary heads",
-                  mistakes={build_googlenet().count_params(): "no auxiliary heads (pass aux_classes to googlenet_body)"})
+check_value(with_heads.count_params(), build_googlenet().count_params() + heads, "GoogLeNet with auxiliary heads: parameters",
+            why="the network without heads plus two heads (on 4a's 512 and 4d's 528 channels)",
+            mistakes={build_googlenet().count_params(): "no auxiliary heads (pass aux_classes to googlenet_body)"})
 ### BEGIN HIDDEN TESTS
 from cnnkit.checks import check_built_from
 from cnnkit.layers import AuxiliaryClassifier
 from cnnkit.models import GoogLeNet
 
 check_built_from(head, forbid=("cnnkit.layers", "cnnkit.models", "keras.applications"), what="aux_head")
-check_param_count(with_heads, GoogLeNet(aux_classifiers=True, local_response_norm=False).count_params(),
-                  "GoogLeNet with auxiliary heads against the reference")
+check_value(with_heads.count_params(), GoogLeNet(aux_classifiers=True, local_response_norm=False).count_params(),
+            "GoogLeNet with auxiliary heads against the reference")
 inputs = keras.Input(shape=(8, 8, 64))
 small = keras.Model(inputs, aux_head(inputs, 10, "aux_small", 16, 128))
 reference = AuxiliaryClassifier(10, filters=16, units=128)
@@ -496,7 +500,7 @@ def build_small_googlenet(aux=True):
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool")(x)
     x, aux_outputs = googlenet_body(x, SMALL_TABLE, 10 if aux else None, aux_filters=16, aux_units=128)
     x = layers.GlobalAveragePooling2D(name="avgpool")(x)
-    x = layers.Dropout(0.4, name="dropout")(x)
+    x = layers.Dropout(0.4, name="main_dropout")(x)
     main = layers.Dense(10, activation="softmax", name="main")(x)
     return keras.Model(inputs, [main, *aux_outputs] if aux else main, name="small_googlenet")
     ### END SOLUTION
@@ -519,9 +523,10 @@ pooled = analysis.pool_output_size(8, 5, 3)
 heads = p(1, c4a, 16) + p(1, c4d, 16) + 2 * (d(pooled * pooled * 16, 128) + d(128, 10))
 plain = build_small_googlenet(aux=False)
 check_value(len(plain.outputs), 1, "outputs of build_small_googlenet(aux=False)", why="no heads: only `main`")
-check_param_count(small, plain.count_params() + heads, "small GoogLeNet: parameters of the two heads added",
-                  mistakes={plain.count_params() + 2 * (p(1, c4a, 128) + d(pooled * pooled * 128, 1024) + d(1024, 10)):
-                            "the full-size heads (128 filters, 1024 units) instead of 16 and 128"})
+check_value(small.count_params(), plain.count_params() + heads, "small GoogLeNet with heads: parameters",
+            why="the network without heads plus two heads with 16 filters and 128 units",
+            mistakes={plain.count_params() + p(1, c4a, 128) + p(1, c4d, 128) + 2 * (d(pooled * pooled * 128, 1024) + d(1024, 10)):
+                      "the full-size heads (128 filters, 1024 units) instead of 16 and 128"})
 ### BEGIN HIDDEN TESTS
 from cnnkit.checks import check_built_from
 from cnnkit.layers import AuxiliaryClassifier, InceptionModule
@@ -539,7 +544,7 @@ for stage, modules in ((3, "ab"), (4, "abcde"), (5, "ab")):
     if stage < 5:
         x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
 main = layers.Dense(10, activation="softmax")(layers.Dropout(0.4)(layers.GlobalAveragePooling2D()(x)))
-check_param_count(small, keras.Model(inputs, [main, *aux]).count_params(), "small GoogLeNet against the reference")
+check_value(small.count_params(), keras.Model(inputs, [main, *aux]).count_params(), "small GoogLeNet against the reference")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "compile-md", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -582,6 +587,9 @@ assert three.get_compile_config() is not None, "compile_with_heads: the model is
 x = np.random.default_rng(0).random((32, 6)).astype("float32")
 y = np.arange(32) % 4
 t = targets(y)
+if not isinstance(t, (dict, list, tuple)) or len(t) != 3:
+    raise GradingError("targets(y)", "one label array per output, {'main': y, 'aux1': y, 'aux2': y}",
+                       f"a {type(t).__name__}", "a model with three outputs needs three label arrays, one per output")
 if isinstance(t, dict):
     check_value(sorted(t), sorted(three.output_names), "the keys of targets(y)", why="one label array per output name")
     for name, labels in t.items():
@@ -589,7 +597,13 @@ if isinstance(t, dict):
 # The weighted total on fixed data, against -mean(log p[label]) of each output computed here:
 p_main, p_aux1, p_aux2 = (np.asarray(p) for p in three.predict(x, verbose=0))
 ce = [float(-np.mean(np.log(p[np.arange(32), y]))) for p in (p_main, p_aux1, p_aux2)]
-got = three.evaluate(x, targets(y), verbose=0, return_dict=True)["loss"]
+try:
+    got = three.evaluate(x, targets(y), verbose=0, return_dict=True)["loss"]
+except (ValueError, TypeError, KeyError) as exc:
+    raise GradingError("evaluating the compiled model", "one loss per output and its weight",
+                       f"Keras refused: {str(exc).splitlines()[0][:160]}",
+                       "give loss as a dict {'main': ..., 'aux1': ..., 'aux2': ...} with loss_weights keyed the same "
+                       "way (a single loss with three weights is refused)") from None
 check_value(got, ce[0] + 0.3 * ce[1] + 0.3 * ce[2], "total loss on a fixed batch", rel_tol=1e-4,
             why="total = main + 0.3·aux1 + 0.3·aux2 with sparse categorical cross-entropy on the softmax outputs",
             mistakes={ce[0] + ce[1] + ce[2]: "equal weights (1, 1, 1): the heads would count as much as the real output",
@@ -715,8 +729,9 @@ else:
 if is_autograding():
     print("(the test accuracy is measured by the grader, on your handed-in file)")
 else:
-    probs = inference_model(model).predict(x_test32, batch_size=1000, verbose=0)
-    print(f"test accuracy of the main classifier: {np.mean(probs.argmax(axis=1) == y_test):.4f}")
+    n = len(x_test32) if budget_name() == "full" else 1000  # the test suite's small budget: a quick look only
+    probs = inference_model(model).predict(x_test32[:n], batch_size=1000, verbose=0)
+    print(f"accuracy of the main classifier on {n:,} test images: {np.mean(probs.argmax(axis=1) == y_test[:n]):.4f}")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "grade-md", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 9. The graded model (4 points)
