@@ -523,6 +523,9 @@ pooled = analysis.pool_output_size(8, 5, 3)
 heads = p(1, c4a, 16) + p(1, c4d, 16) + 2 * (d(pooled * pooled * 16, 128) + d(128, 10))
 plain = build_small_googlenet(aux=False)
 check_value(len(plain.outputs), 1, "outputs of build_small_googlenet(aux=False)", why="no heads: only `main`")
+check_value(isinstance(plain.output, list), False, "build_small_googlenet(aux=False) returns a list of outputs",
+            why="no heads: the model's output is `main` itself (keras.Model(inputs, main)), not a list of one",
+            mistakes={True: "returning [main, *aux_outputs] also without the heads: a list of one output"})
 check_value(small.count_params(), plain.count_params() + heads, "small GoogLeNet with heads: parameters",
             why="the network without heads plus two heads with 16 filters and 128 units",
             mistakes={plain.count_params() + p(1, c4a, 128) + p(1, c4d, 128) + 2 * (d(pooled * pooled * 128, 1024) + d(1024, 10)):

@@ -121,6 +121,7 @@ def config():
     return Course.find(ROOT).assignment(NAME).config
 
 
+@pytest.mark.slow  # trains two 20-convolution networks per seed: minutes on 2 busy cores
 @pytest.mark.parametrize("seed", [0, 1])
 def test_the_plain_network_trains_worse_than_the_residual_one(harness, seed):
     """Section 1's claim, on the notebook's own networks and training helper: 20 convolutions, the same
