@@ -19,7 +19,7 @@
 # trained network as `googlenet_aux.keras` **next to this notebook — hand that file in together with the
 # notebook.** The grader never retrains: it loads your file, checks that it is the network this notebook
 # builds, and measures the accuracy of its first output (the main classifier) on the 10,000 held-out
-# test images. The pass mark is **XX.X%**, calibrated by training the reference solution with three
+# test images. The pass mark is **77.9%**, calibrated by training the reference solution with three
 # seeds (their lowest accuracy minus a 3-point margin). The last question is graded by a person.
 
 # %% nbgrader={"grade": false, "grade_id": "setup-kit", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -742,7 +742,7 @@ else:
 # The test below checks that a trained model exists (trained in this session, or your handed-in
 # `googlenet_aux.keras` while the notebook is graded) and that it is the network `build_small_googlenet()`
 # builds. The grader then measures its **first output** on the 10,000 test images (padded to 32×32 as
-# above): the 4 points need an accuracy of at least **XX.X%**.
+# above): the 4 points need an accuracy of at least **77.9%**.
 
 # %% nbgrader={"grade": true, "grade_id": "test_trained_model", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 status = load_status(model)
