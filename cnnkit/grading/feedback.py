@@ -106,8 +106,11 @@ class Screen:
 
     def __init__(self, secrets=(), paths: dict[str, str] | None = None):
         self.secrets = sorted(set(secrets), key=len, reverse=True)
-        defaults = {sys.prefix: "<python>", sys.base_prefix: "<python>",
-                    str(Path(__file__).resolve().parents[1]): "<cnnkit>", os.path.expanduser("~"): "<home>"}
+        package = Path(__file__).resolve().parents[1]
+        # The package's parent is on the sandbox's PYTHONPATH: site-packages, or the repository of an
+        # editable install (a path of the grading machine either way).
+        defaults = {sys.prefix: "<python>", sys.base_prefix: "<python>", str(package): "<cnnkit>",
+                    str(package.parent): "<lib>", os.path.expanduser("~"): "<home>"}
         merged = {**defaults, **(paths or {})}
         # longest first, so /a/b/c is replaced before /a/b
         self.paths = sorted(((str(k), v) for k, v in merged.items() if k and len(str(k)) > 1),
