@@ -42,6 +42,8 @@ def test_same_architecture_passes(reference):
 
 def test_activation_layer_counts_as_relu(reference):
     assert compare_architecture(seed001_net(relu=lambda: layers.Activation("relu")), reference).ok
+    # and the other way round: a reference written with Activation("relu") (as keras.applications)
+    assert compare_architecture(seed001_net(), seed001_net(relu=lambda: layers.Activation("relu"))).ok
 
 
 def test_padding_mismatch_is_explained_with_the_formula(reference):
@@ -107,3 +109,47 @@ def test_probes_catch_what_configs_do_not(reference):
     assert compare_architecture(leaky, reference).ok  # same layers, shapes and parameters ...
     with pytest.raises(GradingError, match="inference mode"):  # ... but a different function
         compare_probes(leaky, reference)
+
+
+def _tiny_resnet(shortcut_first=True, stride_on_second=False, shortcut_bn=True, stem_padding=None):
+    """Two residual blocks (the second one down-samples), written in either order."""
+    inputs = keras.Input(shape=(16, 16, 3))
+    if stem_padding:
+        x = layers.Conv2D(8, 3, strides=2, padding="same")(inputs)
+    else:
+        x = layers.Conv2D(8, 3, strides=2)(layers.ZeroPadding2D(1)(inputs))
+    x = layers.Activation("relu")(x) if stem_padding else layers.ReLU()(x)
+    for filters, stride in ((8, 1), (16, 2)):
+        def short(t):
+            if stride == 1:
+                return t
+            t = layers.Conv2D(filters, 1, strides=stride)(t)
+            return layers.BatchNormalization()(t) if shortcut_bn else t
+        s = short(x) if shortcut_first else None
+        y = layers.Conv2D(filters, 3, strides=1 if stride_on_second else stride, padding="same")(x)
+        y = layers.Conv2D(filters, 3, strides=stride if stride_on_second else 1, padding="same")(layers.ReLU()(y))
+        y = layers.BatchNormalization()(y)
+        s = s if shortcut_first else short(x)
+        x = layers.ReLU()(layers.Add()([s, y] if shortcut_first else [y, s]))
+    return keras.Model(inputs, layers.Dense(10)(layers.GlobalAveragePooling2D()(x)))
+
+
+def test_compare_blocks_ignores_the_order_inside_a_block():
+    from cnnkit.checks import compare_blocks
+
+    reference = _tiny_resnet()
+    assert compare_blocks(_tiny_resnet(shortcut_first=False, stem_padding="same"), reference).ok
+    assert not compare_architecture(_tiny_resnet(shortcut_first=False, stem_padding="same"), reference).ok
+
+
+def test_compare_blocks_names_the_block_and_the_layers_that_differ():
+    from cnnkit.checks import compare_blocks
+
+    reference = _tiny_resnet()
+    report = compare_blocks(_tiny_resnet(stride_on_second=True), reference)
+    assert not report.ok and "block 2 of 2" in report.message
+    assert "Conv2D(16, 3x3, 2x2)" in report.message and "Conv2D(16, 3x3, 1x1)" in report.message
+    report = compare_blocks(_tiny_resnet(shortcut_bn=False), reference)
+    assert not report.ok and "block 2 of 2" in report.message and "BatchNormalization" in report.message
+    with pytest.raises(GradingError, match="block 2 of 2"):
+        report.assert_ok()

@@ -258,3 +258,25 @@ def test_precise_batchnorm_callback_refreshes_before_validation(fashion):
     model.fit(x[:512], y[:512], epochs=2, batch_size=128, validation_split=0.25, verbose=0,
               callbacks=[Counting(x[:384], batches=2, seed=0), Order()])
     assert calls == ["recalibrate", "validate"] * 2  # once per epoch, before the validation pass
+
+
+def test_multi_output_labels_train_with_the_compiled_loss_weights(fashion):
+    """A model with several outputs (GoogLeNet's auxiliary heads) takes one label array per output."""
+    import keras
+
+    (x, y), _ = fashion
+    inputs = keras.Input(shape=(28, 28))
+    h = keras.layers.Dense(32, activation="relu")(keras.layers.Flatten()(inputs))
+    outputs = {name: keras.layers.Dense(10, activation="softmax", name=name)(h) for name in ("main", "aux")}
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+                  loss={"main": "sparse_categorical_crossentropy", "aux": "sparse_categorical_crossentropy"},
+                  loss_weights={"main": 1.0, "aux": 0.3}, metrics={"main": ["accuracy"]})
+    history = fit_with_recipe(model, x[:1024], {"main": y[:1024], "aux": y[:1024]}, recipe=Recipe(epochs=2, batch_size=64),
+                              validation_split=0.125, verbose=0, seed=0)
+    assert {"main_loss", "aux_loss", "val_main_accuracy"} <= set(history.history)
+    # the loss weights survive the recipe's re-compile: total = main + 0.3 · aux on the last epoch
+    total = history.history["loss"][-1]
+    assert total == pytest.approx(history.history["main_loss"][-1] + 0.3 * history.history["aux_loss"][-1], rel=1e-3)
+    with pytest.raises(ValueError, match="differ in length"):
+        fit_with_recipe(model, x[:64], {"main": y[:64], "aux": y[:32]}, recipe=Recipe(epochs=1))

@@ -14,7 +14,7 @@ _LAZY = {
     "check_output_shape": "core", "check_param_count": "core", "check_array": "core",
     "check_architecture": "core", "check_accuracy": "core", "evaluate_accuracy": "core",
     "check_value": "core", "check_built_from": "core", "Check": "core",
-    "compare_architecture": "compare", "ArchitectureReport": "compare", "layer_specs": "compare",
+    "compare_architecture": "compare", "compare_blocks": "compare", "ArchitectureReport": "compare", "layer_specs": "compare",
     "param_formula": "compare", "shape_formula": "compare",
     "fixed_input": "probes", "fixed_weights": "probes", "probe": "probes", "compare_probes": "probes",
     "fit_or_load": "trained", "load_submitted": "trained", "load_status": "trained",

@@ -13,7 +13,7 @@ from cnnkit.checks.messages import GradingError, explain, fmt_count, fmt_shape
 
 __all__ = [
     "LayerSpec", "Mismatch", "ArchitectureReport", "layer_specs", "param_formula",
-    "shape_formula", "compare_architecture",
+    "shape_formula", "compare_architecture", "compare_blocks",
 ]
 
 # Config entries that define what a layer computes (others, like names and initialisers, do not).
@@ -145,12 +145,14 @@ def _layer_spec(layer) -> LayerSpec:
             "build the model from keras.Input(shape=...) (functional API) or give Sequential an "
             "Input first, so every layer knows its shapes") from exc
     key = {}
+    kind = _kind(layer, config)
     for k in KEY_CONFIG:
         if k in config:
             v = config[k]
             key[k] = tuple(v) if isinstance(v, list) else v
-    return LayerSpec(layer.name, _kind(layer, config), in_shape, out_shape,
-                     int(layer.count_params()), key)
+    if kind == "ReLU" and type(layer).__name__ == "Activation":
+        key.pop("activation", None)  # Activation("relu") is a ReLU(): nothing more to compare
+    return LayerSpec(layer.name, kind, in_shape, out_shape, int(layer.count_params()), key)
 
 
 def layer_specs(model) -> list:
@@ -281,3 +283,79 @@ def compare_architecture(model, reference) -> ArchitectureReport:
         mismatches.append(Mismatch(len(ref_layers), "model", "parameters", fmt_count(ref_total),
                                    fmt_count(got_total), "weights outside the compared layers differ"))
     return ArchitectureReport(mismatches, ref_total, got_total, ref_layers, got_layers)
+
+
+def _signature(spec: LayerSpec) -> tuple:
+    c = spec.config
+    detail = tuple(_fmt_value(c[k]) for k in ("filters", "units", "kernel_size", "pool_size", "strides") if k in c)
+    return (spec.kind, fmt_shape(spec.output_shape), spec.params, detail)
+
+
+def _counted(spec: LayerSpec) -> bool:
+    """Layers a block comparison counts: those with weights, and pooling that reduces a window (a 1x1 pool
+    with a stride is only a subsampler, as in option-A shortcuts: written differently by different people)."""
+    if spec.params:
+        return True
+    pool = spec.config.get("pool_size")
+    return spec.kind in _POOL and _pair(pool) != (1, 1) or spec.kind.startswith("Global")
+
+
+def _describe_signature(sig) -> str:
+    kind, shape, params, detail = sig
+    return f"{kind}({', '.join(detail)}) → {shape}, {fmt_count(params)} params" if detail else \
+        f"{kind} → {shape}, {fmt_count(params)} params"
+
+
+def _blocks(specs, boundary: str):
+    parts, current = [], []
+    for spec in specs:
+        current.append(spec)
+        if spec.kind == boundary:
+            parts.append(current)
+            current = []
+    parts.append(current)
+    return parts
+
+
+def compare_blocks(model, reference, boundary: str = "Add") -> ArchitectureReport:
+    """Compare ``model`` with ``reference`` block by block: both are cut after every ``boundary`` layer (a
+    residual block ends with its ``Add``) and each block must give the same output shape, the same
+    parameters and the same layers (kind, output shape, parameters, filters, kernel, strides) — in any
+    order, so a shortcut built before or after the branch, ``padding="same"`` instead of an explicit
+    ``ZeroPadding2D``, or ``ReLU()`` instead of ``Activation("relu")`` all match. The first part holds the
+    stem and the first block; the last part is the head."""
+    ref_parts = _blocks(layer_specs(reference), boundary)
+    got_parts = _blocks(layer_specs(model), boundary)
+    mismatches = []
+    n = len(ref_parts) - 1
+    if len(got_parts) != len(ref_parts):
+        mismatches.append(Mismatch(0, "model", f"number of blocks (each ending in {boundary})", n,
+                                   len(got_parts) - 1, f"the reference has {n} blocks joined by {boundary} layers"))
+    for i, (ref, got) in enumerate(zip(ref_parts, got_parts)):
+        if not ref or not got:
+            continue
+        where = (f"block {i + 1} of {n} ('{ref[-1].name}' in the reference)" if i < n
+                 else "the head (after the last block)")
+        if i < n and ref[-1].output_shape != got[-1].output_shape:
+            mismatches.append(Mismatch(i, where, "output", fmt_shape(ref[-1].output_shape),
+                                       fmt_shape(got[-1].output_shape),
+                                       "a stride or a channel count differs in this block or before it"))
+            continue
+        ref_sigs = sorted(_signature(s) for s in ref if _counted(s))
+        got_sigs = sorted(_signature(s) for s in got if _counted(s))
+        if ref_sigs != got_sigs:
+            missing, extra = list(ref_sigs), []
+            for sig in got_sigs:
+                if sig in missing:
+                    missing.remove(sig)
+                else:
+                    extra.append(sig)
+            why = "; ".join(p for p in (
+                "the reference has " + ", ".join(map(_describe_signature, missing)) if missing else "",
+                "yours has " + ", ".join(map(_describe_signature, extra)) if extra else "") if p)
+            mismatches.append(Mismatch(i, where, "layers",
+                                       f"{fmt_count(sum(s[2] for s in ref_sigs))} parameters in {len(ref_sigs)} layers",
+                                       f"{fmt_count(sum(s[2] for s in got_sigs))} parameters in {len(got_sigs)} layers",
+                                       why))
+    return ArchitectureReport(mismatches, int(reference.count_params()), int(model.count_params()),
+                              [s for p in ref_parts for s in p], [s for p in got_parts for s in p])

@@ -111,10 +111,15 @@ def load_submitted(model, path) -> "tuple[object, LoadStatus]":
 
 
 def _subset(x, y, n: int, seed: int):
-    """``n`` training examples chosen with ``seed`` (the small budget trains on a subset)."""
+    """``n`` training examples chosen with ``seed`` (the small budget trains on a subset). ``y`` may be
+    one array or, for a model with several outputs, a dict / list / tuple of arrays (one per output)."""
     import numpy as np
 
     index = np.random.default_rng(seed).permutation(len(x))[: int(n)]
+    if isinstance(y, dict):
+        return x[index], {k: np.asarray(v)[index] for k, v in y.items()}
+    if isinstance(y, (list, tuple)):
+        return x[index], type(y)(np.asarray(v)[index] for v in y)
     return x[index], y[index]
 
 

@@ -238,7 +238,8 @@ def _apply_policy(model, policy: str) -> dict:
 
 def fit_with_recipe(model, x, y, *, recipe: Recipe | None = None, validation_split=None, validation_data=None,
                     verbose="auto", callbacks=None, seed=None):
-    """Train a compiled ``model`` on in-memory arrays ``x``, ``y`` with ``recipe`` (default ``Recipe()``).
+    """Train a compiled ``model`` on in-memory arrays ``x``, ``y`` with ``recipe`` (default ``Recipe()``);
+    ``y`` may be a dict / list of arrays, one per output, for a multi-output model.
 
     Keeps the compiled optimizer class/settings, loss and metrics (see ``recompile_with_recipe``);
     after training the model holds the averaged weights with matching BatchNorm statistics, in its
@@ -248,12 +249,17 @@ def fit_with_recipe(model, x, y, *, recipe: Recipe | None = None, validation_spl
     recipe = Recipe() if recipe is None else recipe
     if not isinstance(recipe, Recipe):
         raise TypeError(f"recipe must be a cnnkit.train.Recipe (Recipe.from_dict(d) for a mapping), got {type(recipe).__name__}")
-    if not hasattr(x, "shape") or not hasattr(y, "shape") or callable(getattr(x, "batch", None)):
+    # y: one label array, or one per output (dict by output name / list / tuple) for a multi-output model
+    ys = list(y.values()) if isinstance(y, dict) else list(y) if isinstance(y, (list, tuple)) else [y]
+    if not hasattr(x, "shape") or not ys or not all(hasattr(v, "shape") for v in ys) \
+            or callable(getattr(x, "batch", None)):
         raise TypeError(
-            "fit_with_recipe trains on in-memory arrays (numpy or backend tensors); for a tf.data "
-            f"pipeline use cnnkit.train.fit. Got x: {type(x).__name__}")
-    if len(x) != len(y):
-        raise ValueError(f"x and y differ in length: {len(x)} images, {len(y)} labels")
+            "fit_with_recipe trains on in-memory arrays (numpy or backend tensors): x one array, y one "
+            "array or a dict/list of arrays (one per output); for a tf.data pipeline use cnnkit.train.fit. "
+            f"Got x: {type(x).__name__}, y: {type(y).__name__}")
+    for v in ys:
+        if len(x) != len(v):
+            raise ValueError(f"x and y differ in length: {len(x)} images, {len(v)} labels")
     if seed is not None:
         keras.utils.set_random_seed(int(seed))
     steps = steps_per_epoch(len(x), recipe.batch_size, validation_split)
