@@ -149,8 +149,10 @@ def _layer_spec(layer) -> LayerSpec:
         if k in config:
             v = config[k]
             key[k] = tuple(v) if isinstance(v, list) else v
-    return LayerSpec(layer.name, _kind(layer, config), in_shape, out_shape,
-                     int(layer.count_params()), key)
+    kind = _kind(layer, config)
+    if kind == "ReLU":  # Activation("relu") and ReLU() are one kind: its "activation" key says nothing more
+        key.pop("activation", None)
+    return LayerSpec(layer.name, kind, in_shape, out_shape, int(layer.count_params()), key)
 
 
 def layer_specs(model) -> list:
