@@ -120,9 +120,11 @@ def check_value(found, expected, what: str, why: str = "", rel_tol: float = 0.0,
     raise GradingError(what, _show(exp), _show(got), "; ".join(p for p in (likely, why) if p))
 
 
-def check_array(found, expected, name: str = "result", atol: float = 1e-6, why: str = ""):
+def check_array(found, expected, name: str = "result", atol: float = 1e-6, why: str = "", mistakes=()):
     """``found`` has ``expected``'s shape and values (within ``atol``). A mismatch is summarised —
-    shape, first differing index, how many entries differ and the largest error — never dumped."""
+    shape, first differing index, how many entries differ and the largest error — never dumped.
+    ``mistakes`` lists ``(wrong_array, mistake)`` pairs: a result equal to one of them is named
+    ("this is what ddof=1 gives")."""
     exp = np.asarray(expected, dtype=float)
     if found is None:
         raise GradingError(name, f"an array of shape {exp.shape}", "None", "did the function `return` its result?")
@@ -133,6 +135,11 @@ def check_array(found, expected, name: str = "result", atol: float = 1e-6, why: 
     check_output_shape(got, exp.shape, name)
     bad = ~np.isclose(got, exp, atol=atol, rtol=0, equal_nan=False)
     if bad.any():
+        for wrong, mistake in mistakes:
+            wrong = np.asarray(wrong, dtype=float)
+            if wrong.shape == got.shape and np.allclose(got, wrong, atol=atol, rtol=0):
+                raise GradingError(name, "the reference values", "different values",
+                                   "; ".join(p for p in (f"this is what {mistake} gives", why) if p))
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         where = f"[{', '.join(map(str, idx))}]" if idx else ""
         err = np.abs(np.nan_to_num(got - exp, nan=np.inf))
