@@ -184,7 +184,7 @@ MISTAKES = [
     ("test_l2_penalty", "l2_penalty", _l2("strength * np.sum(np.square(weights[0]))"), "only the first array"),
     ("test_augmentation", "augmentation",
      AUGMENT.format(layers='layers.RandomFlip("horizontal"), ' + STANDARD.format(rotation="10 / 360")), "a flip"),
-    ("test_augmentation", "augmentation", AUGMENT.format(layers=STANDARD.format(rotation="10")), "degrees"),
+    ("test_augmentation", "augmentation", AUGMENT.format(layers=STANDARD.format(rotation="10")), "not 10 degrees"),
     ("test_augmentation", "augmentation", AUGMENT.format(layers=STANDARD.format(rotation="math.radians(10)")), "radians"),
     ("test_augmentation", "augmentation", AUGMENT.format(layers=STANDARD.format(rotation="20 / 360")), "±20°"),
     ("test_build_model", "build_model", _build(dropout_first="False", dropout_last="dropout_rate"),
