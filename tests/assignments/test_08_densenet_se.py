@@ -231,6 +231,15 @@ def test_half_right_answers_pass_visibly_and_fail_when_graded(harness, test, cel
     assert harness.outcome(test, {cell: source}, part="all") is not None
 
 
+@pytest.mark.slow
+def test_a_half_right_dense_block_also_costs_the_cifar_densenet(harness):
+    """The sample student seymour: [y, x] passes every visible check, and the hidden probes of both the block
+    and the CIFAR network (which calls it) fail."""
+    swapped = {"dense_block": HIDDEN_ONLY[0][2]}
+    assert harness.outcome("test_densenet_cifar", swapped) is None
+    assert "fixed weights" in harness.outcome("test_densenet_cifar", swapped, part="all")
+
+
 def test_library_answers_are_caught_by_the_from_scratch_rule(harness):
     from cnnkit.grading.scan import from_scratch
 
