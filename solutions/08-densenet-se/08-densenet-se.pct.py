@@ -304,7 +304,7 @@ for depth, k, b, theta, table in [(40, 12, False, 1.0, 1.0), (100, 12, True, 0.5
     mistakes = {_cifar_params(depth, k, b, theta, final_bn=False): "leaving out the BN → ReLU after the last block",
                 _cifar_params(depth, k, b, theta, transitions=3): "a transition after the last block too"}
     if b:
-        mistakes[_cifar_params(depth, k, b, 1.0)] = "no compression (θ = 1) in DenseNet-BC"
+        mistakes[_cifar_params(depth, k, b, 1.0, stem=2 * k)] = "no compression (θ = 1) in DenseNet-BC"
     if b:
         mistakes[_cifar_params(depth, k, b, theta, stem=16)] = "a 16-channel first convolution (DenseNet-BC starts with 2k)"
         mistakes[_cifar_params(depth, k, b, theta, width=1)] = "a bottleneck of k maps instead of 4k"

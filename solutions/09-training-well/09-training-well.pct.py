@@ -405,10 +405,11 @@ display(show_images(keras.ops.convert_to_numpy(augmentation()(boot, training=Tru
 # - `layers.Dropout(dropout_rate)` between the flatten and the dense layer — the lecture: usually before the
 #   last fully connected layer(s) (none when `dropout_rate=0`);
 # - `layers.BatchNormalization(momentum=0.9)`. Why not Keras's default 0.99? After $n$ training steps the
-#   moving statistics still carry $\text{momentum}^n$ of their starting values (mean 0, variance 1). These
-#   features have a variance of about 0.02, so even $0.99^{300} \approx 0.05$ of the starting 1 swamps
-#   them and the network predicts nonsense in inference mode after a short training; with 0.9 the start is
-#   forgotten within ~50 steps. The comparisons below train only a few hundred steps.
+#   moving statistics still carry $\text{momentum}^n$ of their starting values (mean 0, variance 1). The
+#   first convolution's outputs here have variances of a few hundredths, so even $0.99^{300} \approx 0.05$
+#   of the starting 1 swamps them and the network predicts nonsense in inference mode after a short
+#   training; with 0.9 the start is forgotten within ~50 steps. The comparisons below train only a few
+#   hundred steps.
 #
 # Build it with the functional API from `keras.Input(shape=(28, 28, 1))`, with `layers.ReLU()`,
 # `layers.MaxPooling2D(2)`, `layers.Flatten()` and `layers.Dense(10, activation="softmax")`.

@@ -217,11 +217,15 @@ MISTAKES = [
 ]
 
 
-def _case_id(case):
-    return f"{case[0]}:{case[3][:40]}"
+SLOW_TESTS = {"test_overfit"}  # each replay trains two small networks for 100 steps
 
 
-@pytest.mark.parametrize("test, cell, source, fragment", MISTAKES, ids=[_case_id(c) for c in MISTAKES])
+def _cases(cases, id_of):
+    return [pytest.param(*c, id=id_of(i, c), marks=[pytest.mark.slow] if c[0] in SLOW_TESTS else [])
+            for i, c in enumerate(cases)]
+
+
+@pytest.mark.parametrize("test, cell, source, fragment", _cases(MISTAKES, lambda i, c: f"{c[0]}:{c[3][:40]}"))
 def test_each_common_mistake_fails_a_visible_test_that_names_it(harness, test, cell, source, fragment):
     message = harness.outcome(test, {cell: source})
     assert message is not None, f"{test} passed the mistake '{fragment}'"
@@ -237,7 +241,7 @@ HIDDEN_ONLY = [
 ]
 
 
-@pytest.mark.parametrize("test, cell, source", HIDDEN_ONLY, ids=[f"{c[0]}-{i}" for i, c in enumerate(HIDDEN_ONLY)])
+@pytest.mark.parametrize("test, cell, source", _cases(HIDDEN_ONLY, lambda i, c: f"{c[0]}-{i}"))
 def test_half_right_answers_pass_visibly_and_fail_when_graded(harness, test, cell, source):
     assert harness.outcome(test, {cell: source}) is None
     assert harness.outcome(test, {cell: source}, part="all") is not None
