@@ -5,7 +5,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-EXTRAS := $(if $(GPU),gpu,cpu),dev
+EXTRAS := $(if $(GPU),gpu,cpu),instructor,dev
 STAMP  := $(VENV)/.cnnkit-installed
 # Parallel test workers (pytest-xdist); the suite is sized for 2 cores.
 JOBS   ?= 2

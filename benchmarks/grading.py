@@ -1,10 +1,13 @@
-"""Grade the sample class twice in one run: plain serial ``nbgrader autograde``, then the parallel pipeline.
+"""Grading throughput: plain serial ``nbgrader autograde`` against ``cnnkit grade run`` (sandbox on), same class,
+same command. Prints seconds and submissions per minute for each, the ratio, and where cnnkit's time goes.
 
-Both use the same course configuration (time limits, training-cell budget, feedback without hidden
-test source) and both produce scores and feedback HTML; only the scheduling differs. Prints both
-wall-clock times and their ratio.
+    .venv/bin/python benchmarks/grading.py                      # the sample class (every assignment)
+    .venv/bin/python benchmarks/grading.py --synthetic 30       # 30 honest notebook-03 submissions
 
-    .venv/bin/python benchmarks/grading.py [--workers N]
+The synthetic class hands in the solution of 03 with 30 distinct model files (each trained once by the
+solution notebook itself with its own seed on the small budget, cached in benchmarks/.cache/), so no
+two files share weights and nothing is measured twice. Plain nbgrader runs the same notebooks in
+ordinary kernels, one after the other (``generate_assignment``, ``autograde``, ``generate_feedback``).
 """
 
 from __future__ import annotations
@@ -12,52 +15,110 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
-from cnnkit.grading.batch import grade_class
-from cnnkit.grading.course import EXAMPLES, SOLUTIONS, assignment_names, config_text, nbgrader, sqlite_url
-from cnnkit.grading.pipeline import DEMO_LIMITS
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cnnkit.grading.batch import grade_class  # noqa: E402
+from cnnkit.grading.course import Course, config_text, nbgrader, sqlite_url  # noqa: E402
+from cnnkit.grading.samples import Work, build_class, notebook_for  # noqa: E402
+
+CACHE = ROOT / "benchmarks" / ".cache"
+SYNTHETIC = "03-first-cnn"
 
 
-def serial(submissions: Path, root: Path) -> tuple[float, list[str]]:
-    """One nbgrader course, ``nbgrader generate_assignment`` + ``autograde`` + ``generate_feedback`` per assignment."""
+def synthetic_class(course: Course, n: int, dest: Path) -> Path:
+    """``n`` honest 03 submissions, each with its own model file (trained once, then cached)."""
+    from cnnkit.grading.calibrate import run_notebook
+
+    a = course.assignment(SYNTHETIC)
+    models = CACHE / f"{SYNTHETIC}-models"
+    models.mkdir(parents=True, exist_ok=True)
+    nb = notebook_for(course, "bench", Work(SYNTHETIC))
+    for i in range(n):
+        model = models / f"seed{100 + i}.keras"
+        if not model.is_file():
+            print(f"training model {i + 1}/{n} (cached in {models}) ...", flush=True)
+            files = run_notebook(a, nb, seed=100 + i, budget="small")
+            shutil.copy(files[a.config.handin.files[0]], model)
+        folder = dest / f"student{i:02d}" / SYNTHETIC
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{SYNTHETIC}.ipynb")
+        shutil.copy(model, folder / a.config.handin.files[0])
+    return dest
+
+
+def serial_nbgrader(course: Course, submissions: Path, root: Path) -> float:
+    """Plain nbgrader, one assignment after another, in one course folder."""
     root.mkdir(parents=True)
-    (root / "nbgrader_config.py").write_text(config_text(
-        root=root, source=SOLUTIONS, release=root / "release", work=root, db_url=sqlite_url(root / "gradebook.db"),
-        limits=DEMO_LIMITS))
+    (root / "nbgrader_config.py").write_text(config_text(root=root, source=course.source, release=root / "release",
+                                                         work=root, db_url=sqlite_url(root / "gradebook.db")))
     shutil.copytree(submissions, root / "submitted")
-    notes = []
+    names = sorted({p.name for s in submissions.iterdir() for p in s.iterdir()})
     start = time.perf_counter()
-    for a in assignment_names(SOLUTIONS):
-        for step in (["generate_assignment", a, "--force"], ["autograde", a], ["generate_feedback", a]):
+    for a in names:
+        for step in (["generate_assignment", a, "--force"], ["autograde", a, "--force"],
+                     ["generate_feedback", a, "--force"]):
             done = nbgrader(step, cwd=root)
             if done.returncode:
-                notes.append(f"nbgrader {' '.join(step)} exited {done.returncode} (a broken submission; "
-                             "nbgrader skips it and fails at the end)")
-    return time.perf_counter() - start, notes
+                print(f"  note: nbgrader {' '.join(step)} exited {done.returncode} (a broken submission: nbgrader "
+                      "skips it and reports at the end)")
+    return time.perf_counter() - start
+
+
+def phase_table(results) -> str:
+    totals = defaultdict(list)
+    for r in results:
+        for phase, seconds in r.phases.items():
+            totals[phase].append(seconds)
+    order = ["prepare", "kernel start", "imports", "cells", "kernel stop", "referee", "record", "feedback"]
+    rows = [f"  {'phase':<14}{'mean s':>9}{'total s':>10}"]
+    for phase in sorted(totals, key=lambda p: order.index(p) if p in order else len(order)):
+        values = totals[phase]
+        rows.append(f"  {phase:<14}{statistics.fmean(values):>9.2f}{sum(values):>10.1f}")
+    return "\n".join(rows)
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--workers", type=int, default=os.cpu_count())
-    args = p.parse_args(argv)
-    submissions = EXAMPLES / "submissions"
-    n = sum(1 for s in submissions.iterdir() if s.is_dir() for _ in s.iterdir())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--synthetic", type=int, default=0, metavar="N",
+                        help="grade N honest notebook-03 submissions instead of the sample class")
+    parser.add_argument("--workers", type=int, default=os.cpu_count())
+    parser.add_argument("--skip-serial", action="store_true", help="only time cnnkit grade run")
+    args = parser.parse_args(argv)
+    course = Course(ROOT)
     with tempfile.TemporaryDirectory(prefix="cnnkit-bench-") as tmp:
         tmp = Path(tmp)
-        print(f"sample class: {n} submissions, {os.cpu_count()} CPU cores")
-        t_serial, notes = serial(submissions, tmp / "serial")
-        for note in notes:
-            print("  " + note)
-        print(f"serial   nbgrader autograde:       {t_serial:7.1f} s")
+        subs = tmp / "submissions"
+        if args.synthetic:
+            synthetic_class(course, args.synthetic, subs)
+            label = f"synthetic class: {args.synthetic} honest notebook-03 submissions"
+        else:
+            build_class(course, subs)
+            label = "sample class"
+        n = sum(1 for s in subs.iterdir() for _ in s.iterdir())
+        print(f"{label} ({n} submissions), {os.cpu_count()} CPU cores, {args.workers} workers")
+        t_serial = None if args.skip_serial else serial_nbgrader(course, subs, tmp / "serial")
         start = time.perf_counter()
-        grade_class(submissions, out=tmp / "parallel", workers=args.workers, limits=DEMO_LIMITS, progress=False)
-        t_parallel = time.perf_counter() - start
-        print(f"parallel pipeline ({args.workers} workers):   {t_parallel:7.1f} s")
-        print(f"ratio serial / parallel:          {t_serial / t_parallel:7.2f}x")
+        batch = grade_class(subs, out=tmp / "cnnkit", course=course, workers=args.workers, progress=False)
+        t_cnnkit = time.perf_counter() - start
+        rate = lambda seconds: 60 * n / seconds  # noqa: E731
+        if t_serial is not None:
+            print(f"plain serial nbgrader autograde:  {t_serial:7.1f} s  {rate(t_serial):6.1f} submissions/min")
+        print(f"cnnkit grade run (sandbox {'on' if batch.sandboxed else 'OFF'}):   {t_cnnkit:7.1f} s  "
+              f"{rate(t_cnnkit):6.1f} submissions/min")
+        if t_serial is not None:
+            print(f"ratio (serial / cnnkit):          {t_serial / t_cnnkit:7.2f}x")
+        print("where cnnkit's time goes, per submission (phases overlap across workers):")
+        print(phase_table(batch.results))
     return 0
 
 

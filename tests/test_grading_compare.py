@@ -4,7 +4,7 @@ import keras
 import pytest
 from keras import layers
 
-from cnnkit.grading import GradingError, compare_architecture, compare_probes
+from cnnkit.checks import GradingError, compare_architecture, compare_probes
 from cnnkit.models import SimpleCNN
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from keras import layers
 
-from cnnkit.grading import GradingError, check_accuracy, fit_or_load, load_status
+from cnnkit.checks import GradingError, check_accuracy, fit_or_load, load_status
 
 
 def tiny(filters=2):

@@ -19,6 +19,14 @@ def register(subparsers) -> None:
     parser.add_argument("--image-size", type=int, default=None, metavar="S",
                         help="resize images to SxS (e.g. 32 for LeNet5 or ResNet on 28x28 data)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--strategy", choices=("mirrored", "multi-worker"), default=None,
+                        help="tf.distribute: 'mirrored' = every GPU of this machine (Keras fit); 'multi-worker' = "
+                             "the machines in TF_CONFIG, one command per machine (custom strategy.run loop)")
+    parser.add_argument("--peer-timeout", type=float, default=300, metavar="SECONDS",
+                        help="multi-worker: end this worker (exit status 142, 'Alarm clock') if the others have not "
+                             "all started within SECONDS (default 300; 0 waits forever). A waiting worker ignores Ctrl-C.")
+    parser.add_argument("--steps-per-epoch", type=int, default=None, metavar="N",
+                        help="batches per epoch (default: one pass over the training data)")
     parser.add_argument("--out", default=None, metavar="DIR", help="output folder (default runs/<MODEL>-<dataset>)")
     parser.set_defaults(func=_run)
 
@@ -31,6 +39,24 @@ def _run(args) -> int:
     from cnnkit.models import info
     from cnnkit.train.run import TRAIN_STEPS, TrainRun, run_steps
 
+    if args.strategy:
+        from cnnkit.train.distribute import read_tf_config
+        from cnnkit.train.distributed_steps import DISTRIBUTED_STEPS as steps
+
+        try:
+            read_tf_config()  # a malformed TF_CONFIG fails here, before TensorFlow starts
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        import keras
+
+        if keras.backend.backend() != "tensorflow":
+            print(f"error: --strategy uses tf.distribute, but Keras runs on {keras.backend.backend()!r} here; "
+                  "run with KERAS_BACKEND=tensorflow", file=sys.stderr)
+            return 2
+    else:
+        steps = TRAIN_STEPS
+
     try:
         model_name = info(args.model).name
         dataset = manifest.canonical(args.dataset)
@@ -40,9 +66,11 @@ def _run(args) -> int:
     out = Path(args.out or f"runs/{model_name}-{dataset}")
     run = TrainRun(out=out, dataset=dataset, model_name=model_name, epochs=args.epochs,
                    batch_size=args.batch_size, learning_rate=args.learning_rate,
-                   train_subset=args.train_subset, image_size=args.image_size, seed=args.seed)
+                   train_subset=args.train_subset, image_size=args.image_size, seed=args.seed,
+                   strategy=args.strategy, steps_per_epoch=args.steps_per_epoch,
+                   peer_timeout=args.peer_timeout or None)
     try:
-        run_steps(TRAIN_STEPS, run)
+        run_steps(steps, run)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

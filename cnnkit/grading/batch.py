@@ -10,6 +10,7 @@ never stops the batch.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from cnnkit.grading import collect, integrity, report
 from cnnkit.grading.course import Course, CourseError, release, sqlite_url
-from cnnkit.grading.executor import RunLimits, make_executor
+from cnnkit.grading.executor import RunLimits, make_executor, readonly_data
 from cnnkit.grading.feedback import Screen, secret_lines
 from cnnkit.grading.grade_one import BatchContext, grade_submission
 from cnnkit.grading.prepare import TrustedAssignment
@@ -62,9 +63,12 @@ def run_limits(config, overrides: dict | None = None) -> RunLimits:
 
 def grade_class(submissions, *, out, course: Course | None = None, assignments=None, workers=None, db_url=None,
                 limits: dict | None = None, zip_regex=None, sandbox: bool = True, progress: bool = True,
-                preload=()) -> BatchResult:
+                preload=(), run_as=None, referee_as=None) -> BatchResult:
     """Grade every submission under ``submissions`` (a folder ``<student>/<assignment>/`` or an LMS zip)
-    into ``out``: gradebook (``db_url``, default SQLite in ``out``), grades.csv, report, feedback."""
+    into ``out``: gradebook (``db_url``, default SQLite in ``out``), grades.csv, report, feedback.
+
+    Without the sandbox, ``run_as`` / ``referee_as`` (``RunAs`` users) run the notebooks and the referee
+    as two dedicated unprivileged users (``cnnkit.grading.executor``); notebooks then run one at a time."""
     start = time.monotonic()
     course = course or Course.find()
     out = Path(out).resolve()
@@ -78,14 +82,15 @@ def grade_class(submissions, *, out, course: Course | None = None, assignments=N
         if unknown:
             raise CourseError(f"unknown assignment(s) {unknown}: the course {course.source} has {known}")
     workers = max(1, workers or os.cpu_count() or 1)
-    executor = make_executor(sandbox, readonly=_readonly_data(), threads=max(1, (os.cpu_count() or 1) // workers),
-                             preload=preload)
+    executor = make_executor(sandbox, readonly=readonly_data(), threads=max(1, (os.cpu_count() or 1) // workers),
+                             preload=preload, run_as=run_as, service_as=referee_as)
     with tempfile.TemporaryDirectory(prefix="cnnkit-grade-") as tmp:
         tmp = Path(tmp)
         subs = _collect(submissions, course, assignments, tmp / "unzipped", zip_regex)
         wanted = sorted({s.assignment for s in subs} & set(known))
         skipped = [s for s in subs if s.assignment not in known]
         subs = [s for s in subs if s.assignment in known]
+        _keep_submitted(subs, out)
         release(course, wanted, release_dir=tmp / "release", db_url=db_url)  # cells + hidden tests → gradebook
         trusted = {a.name: TrustedAssignment.build(a, tmp / "release" / a.name) for a in course.assignments(wanted)}
         referee = _referee(executor, trusted)
@@ -114,11 +119,21 @@ def grade_class(submissions, *, out, course: Course | None = None, assignments=N
     return batch
 
 
-def _readonly_data() -> list[Path]:
-    from cnnkit.data.paths import data_root
-
-    root = data_root()
-    return [root] if root.is_dir() else []
+def _keep_submitted(subs, out: Path) -> None:
+    """The submissions as handed in, in nbgrader's ``submitted/<student>/<assignment>/`` layout (formgrader
+    counts and shows them); regular files only — a symbolic link is never followed or kept."""
+    for sub in subs:
+        dest = out / "submitted" / sub.student / sub.assignment
+        if dest.resolve() == Path(sub.path).resolve():
+            continue  # grading the submitted folder itself: it is already there, and must not be touched
+        if dest.exists():
+            shutil.rmtree(dest)
+        for path in sorted(Path(sub.path).rglob("*")):
+            if path.is_symlink() or not path.is_file():
+                continue
+            target = dest / path.relative_to(sub.path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
 
 
 def _referee(executor, trusted):

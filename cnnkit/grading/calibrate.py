@@ -64,7 +64,8 @@ def run_notebook(assignment: Assignment, nb, *, seed: int, budget: str = "full",
     os.environ[SEED_ENV], os.environ[BUDGET_ENV] = str(seed), budget
     os.environ.pop("NBGRADER_EXECUTION", None)
     try:
-        client = NotebookClient(copy_nb(nb), timeout=timeout, kernel_name="python3",
+        # a student's notebook may fail some tests and still train: every cell runs
+        client = NotebookClient(copy_nb(nb), timeout=timeout, kernel_name="python3", allow_errors=True,
                                 resources={"metadata": {"path": str(work)}})
         client.execute()
     finally:
@@ -76,7 +77,10 @@ def run_notebook(assignment: Assignment, nb, *, seed: int, budget: str = "full",
     files = {}
     for name in assignment.config.handin.files:
         if not (work / name).is_file():
-            raise RuntimeError(f"{assignment.name}: the notebook ran but did not save {name} (in {work})")
+            errors = [f"{o.get('ename')}: {str(o.get('evalue'))[:200]}" for c in client.nb.cells
+                      for o in c.get("outputs", []) if o.get("output_type") == "error"]
+            raise RuntimeError(f"{assignment.name}: the notebook ran but did not save {name} (in {work}); "
+                               f"its errors: {errors[:3]}")
         files[name] = work / name
     return files
 

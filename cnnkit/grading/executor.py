@@ -1,7 +1,9 @@
 """Where a submission's notebook runs: in a bubblewrap sandbox (the default) or, with ``--no-sandbox``,
-in a plain local kernel. Either way the client is the grader's own (outside the kernel's reach), the
-kernel is ``cnnkit.grading.kernel``, outputs are capped as they arrive and a watchdog enforces the
-memory and time budgets over everything the kernel starts.
+in a plain local kernel — as an unprivileged user of its own when ``run_as`` names one (where there
+is no bubblewrap but the grader is root: a Gradescope container). Either way the client is the
+grader's own (outside the kernel's reach), the kernel is ``cnnkit.grading.kernel``, outputs are
+capped as they arrive and a watchdog enforces the memory, time, process and disk budgets over
+everything the kernel starts (``cnnkit.grading.sandbox``).
 """
 
 from __future__ import annotations
@@ -9,12 +11,16 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["RunLimits", "Execution", "Executor", "make_executor"]
+from cnnkit.grading.sandbox.support import SandboxUnavailable
+
+__all__ = ["RunLimits", "Execution", "Executor", "SandboxUnavailable", "make_executor", "readonly_data", "KERNEL_ARGV"]
 
 KERNEL_ARGV = [sys.executable, "-m", "cnnkit.grading.kernel", "-f", "{connection_file}"]
+REFEREE_ARGV = [sys.executable, "-m", "cnnkit.grading.referee"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class RunLimits:
     memory_mb: int = 4096
     output_cell_kb: int = 256
     output_notebook_kb: int = 4096
+    disk_mb: int = 512
     training_tag: str = "training"
 
     def cell_budget(self, cell) -> int:
@@ -41,80 +48,113 @@ class Execution:
     nb: object
     stopped: tuple[str, str] | None
     seconds: float
+    peak_memory_mb: float = 0.0
+    phases: dict | None = None          # kernel start, imports, cells, shutdown (seconds)
 
 
 class Executor:
-    """Runs notebooks for one grading batch; ``sandboxed`` says whether bubblewrap isolates them."""
+    """Runs notebooks (and the referee) for one grading batch, sandboxed unless ``sandbox`` is False.
 
-    sandboxed = False
+    Without the sandbox, ``run_as`` (a :class:`~cnnkit.grading.sandbox.identity.RunAs`) runs each
+    notebook as that dedicated user — one run at a time, since every process of the user is killed
+    when a run ends — and ``service_as`` runs the referee as another one, so a notebook can neither
+    read the referee's files nor touch its process.
+    """
 
-    def __init__(self, *, readonly=(), env=None, threads: int = 1, preload=()):
-        self.readonly = [Path(p) for p in readonly]
+    def __init__(self, *, sandbox: bool = True, readonly=(), env=None, threads: int = 1, preload=(),
+                 run_as=None, service_as=None):
+        if sandbox and (run_as is not None or service_as is not None):
+            raise ValueError("run_as / service_as are for grading without the sandbox (bubblewrap already runs "
+                             "notebooks as an unprivileged user of their own)")
+        if run_as is not None and service_as is not None and run_as.uid == service_as.uid:
+            raise ValueError(f"the notebooks and the referee need two different users (both are {run_as.name}): "
+                             "a notebook could otherwise read the referee's files or signal it")
+        self.sandboxed = sandbox
+        self.readonly = tuple(Path(p) for p in readonly)
         self.env = dict(env or {})
         self.threads = threads
         self.preload = tuple(preload)
+        self.run_as = run_as
+        self.service_as = service_as
+        self._one_at_a_time = threading.Lock() if run_as is not None else None
 
-    def kernel_env(self) -> dict:
-        threads = str(max(1, self.threads))
-        return {"NBGRADER_EXECUTION": "autograde", "OMP_NUM_THREADS": threads,
-                "TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
-                "PYTHONWARNINGS": "ignore", "MPLBACKEND": "Agg", "CNNKIT_KERNEL_PRELOAD": ",".join(self.preload),
-                **self.env}
+    def kernel_env(self, preload=()) -> dict:
+        from cnnkit.quiet import quiet_environment
 
-    def run(self, nb, files: dict[str, Path], limits: RunLimits) -> Execution:
-        """Copy ``files`` into a fresh private folder and run ``nb`` there."""
-        from cnnkit.grading.sandbox.execute import OutputLimits, execute_notebook
+        return {"NBGRADER_EXECUTION": "autograde", "PYTHONWARNINGS": "ignore", **quiet_environment(),
+                "CNNKIT_KERNEL_PRELOAD": ",".join(dict.fromkeys([*self.preload, *preload])), **self.env}
+
+    def _policy(self, preload=(), **kwargs):
+        from cnnkit.grading.sandbox.policy import SandboxPolicy
+
+        env = self.kernel_env(preload)
+        if self.readonly:
+            from cnnkit.data.paths import data_root
+
+            env["CNNKIT_DATA_DIR"] = str(data_root())
+        return SandboxPolicy(readonly=self.readonly, env=env, threads=self.threads, **kwargs)
+
+    def run(self, nb, files: dict[str, Path], limits: RunLimits, preload=()) -> Execution:
+        """Copy ``files`` into a fresh private folder and run ``nb`` there; ``preload`` names modules the
+        kernel imports before any cell (``keras`` also starts TensorFlow without its C++ chatter)."""
+        from cnnkit.grading.sandbox.execute import execute_notebook
+        from cnnkit.grading.sandbox.outputs import OutputLimits
+
+        if self._one_at_a_time is not None:
+            with self._one_at_a_time:
+                return self._run(nb, files, limits, preload)
+        return self._run(nb, files, limits, preload)
+
+    def _run(self, nb, files: dict[str, Path], limits: RunLimits, preload=()) -> Execution:
+        from cnnkit.grading.sandbox.execute import execute_notebook
+        from cnnkit.grading.sandbox.outputs import OutputLimits
 
         work = Path(tempfile.mkdtemp(prefix="cnk-sub-"))
         try:
             for name, path in files.items():
                 shutil.copyfile(path, work / name)
             result = execute_notebook(
-                nb, self.policy(work), cell_timeout=limits.cell_timeout, timeout_func=limits.cell_budget,
+                nb, self._policy(preload, workdir=work), cell_timeout=limits.cell_timeout, timeout_func=limits.cell_budget,
                 submission_timeout=limits.submission_timeout, memory_limit_mb=limits.memory_mb,
                 output_limits=OutputLimits(limits.output_cell_kb * 1024, limits.output_notebook_kb * 1024),
-                kernel_cmd=KERNEL_ARGV, env=self.kernel_env(), cwd=work)
-            return Execution(result.nb, result.stopped, result.seconds)
+                kernel_cmd=KERNEL_ARGV, disk_limit_mb=limits.disk_mb, sandbox=self.sandboxed, run_as=self.run_as)
+            imports = float(((result.kernel_info or {}).get("cnnkit") or {}).get("preload_seconds", 0.0))
+            phases = {"kernel start": max(0.0, result.startup_seconds - imports), "imports": imports,
+                      "cells": max(0.0, result.seconds - result.startup_seconds - result.shutdown_seconds),
+                      "kernel stop": result.shutdown_seconds}
+            return Execution(result.nb, tuple(result.stopped) if result.stopped else None, result.seconds,
+                             result.peak_memory_mb, phases)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def policy(self, work: Path):
-        return None
-
-    def start_service(self, argv, inbox: Path):
+    def start_service(self, inbox: Path, memory_limit_mb: int = 4096):
+        """The referee: one long-lived process, its inbox read-only inside (see ``SandboxedService``)."""
         from cnnkit.grading.sandbox.service import SandboxedService
 
-        return SandboxedService(argv, self.service_policy(inbox), env=self.kernel_env())
-
-    def service_policy(self, inbox: Path):
-        return None
+        return SandboxedService(REFEREE_ARGV, self._policy(inbox=inbox), memory_limit_mb=memory_limit_mb,
+                                sandbox=self.sandboxed, run_as=self.service_as)
 
     def close(self) -> None:
         pass
 
 
-class SandboxExecutor(Executor):
-    """Each kernel (and the referee) in its own bubblewrap sandbox: see ``cnnkit.grading.sandbox``."""
-
-    sandboxed = True
-
-    def policy(self, work: Path):
-        from cnnkit.grading.sandbox.policy import SandboxPolicy
-
-        return SandboxPolicy(workdir=work, readonly=tuple(self.readonly))
-
-    def service_policy(self, inbox: Path):
-        from cnnkit.grading.sandbox.policy import SandboxPolicy
-
-        return SandboxPolicy(workdir=None, readonly=(*self.readonly, inbox))
-
-
 def make_executor(sandbox: bool = True, **kwargs) -> Executor:
     """The executor for a grading run; with ``sandbox`` it first checks that bubblewrap works here and
-    raises ``SandboxUnavailable`` (naming the case and the fix) if it does not."""
-    if not sandbox:
-        return Executor(**kwargs)
-    from cnnkit.grading.sandbox.support import require
+    raises :class:`SandboxUnavailable` (naming the case and the fix) if it does not; with ``run_as`` /
+    ``service_as`` it checks that this process can switch to those users (``RunAsError`` if not)."""
+    if sandbox:
+        from cnnkit.grading.sandbox.support import require
 
-    require()
-    return SandboxExecutor(**kwargs)
+        require()
+    for user in (kwargs.get("run_as"), kwargs.get("service_as")):
+        if user is not None:
+            user.require()
+    return Executor(sandbox=sandbox, **kwargs)
+
+
+def readonly_data() -> list[Path]:
+    """The dataset cache, when there is one: bound read-only into every sandbox (notebooks and referee)."""
+    from cnnkit.data.paths import data_root
+
+    root = data_root()
+    return [root] if root.is_dir() else []

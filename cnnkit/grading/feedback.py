@@ -26,6 +26,8 @@ HIDDEN_PLACEHOLDER = "# (hidden tests: their messages, if any, are shown below)"
 WITHHELD = "[line withheld: it quotes the course's hidden tests or solution]"
 #: a secret line shorter than this is too generic to withhold ("return x", "pass")
 MIN_SECRET = 24
+#: nbgrader's region markers: an output quoting one is quoting the course's source
+_MARKERS = re.compile(r"(BEGIN|END) (HIDDEN TESTS|SOLUTION)")
 
 
 class HideHiddenTests(NbGraderPreprocessor):
@@ -75,15 +77,22 @@ def _regions(source: str, begin: str, end: str) -> list[str]:
 
 
 def secret_lines(source_nb) -> set[str]:
-    """Lines of the course's hidden tests and solutions long enough to be recognisable when quoted."""
-    secrets = set()
+    """Lines of the course's hidden tests and solutions long enough to be recognisable when quoted —
+    except those that students see anyway elsewhere in the notebook."""
+    regions = (("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"), ("BEGIN SOLUTION", "END SOLUTION"))
+    secrets, public = set(), set()
     for cell in source_nb.cells:
-        for begin, end in (("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"), ("BEGIN SOLUTION", "END SOLUTION")):
-            for line in _regions(cell.source, begin, end):
-                stripped = line.strip()
+        hidden = set()
+        for begin, end in regions:
+            hidden |= {line.strip() for line in _regions(cell.source, begin, end)}
+        for line in cell.source.splitlines():
+            stripped = line.strip()
+            if stripped in hidden:
                 if len(stripped) >= MIN_SECRET and not stripped.startswith("#"):
                     secrets.add(stripped)
-    return secrets
+            elif not any(marker in stripped for pair in regions for marker in pair):
+                public.add(stripped)
+    return secrets - public
 
 
 class Screen:
@@ -105,7 +114,7 @@ class Screen:
             return text
         out = []
         for line in text.split("\n"):
-            if any(secret in line for secret in self.secrets):
+            if any(secret in line for secret in self.secrets) or _MARKERS.search(line):
                 out.append(WITHHELD)
                 continue
             for path, label in self.paths:
@@ -146,21 +155,19 @@ def write_feedback(nb, resources: dict, path: Path) -> Path:
     from traitlets.config import Config
 
     import nbgrader
+    from cnnkit.grading.record import GRADEBOOK_LOCK
 
-    nb = copy.deepcopy(nb)
+    nb, resources = copy.deepcopy(nb), copy.deepcopy(resources)
+    with GRADEBOOK_LOCK:
+        nb, resources = GetGrades().preprocess(nb, resources)
     base = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
     config = Config()
     config.HTMLExporter.template_name = "feedback"
     config.HTMLExporter.extra_template_basedirs = [str(base / "templates")]
     config.HTMLExporter.extra_template_paths = [str(base / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
-    resources = copy.deepcopy(resources)
-    from cnnkit.grading.record import GRADEBOOK_LOCK
-
-    with GRADEBOOK_LOCK:
-        nb, resources = GetGrades().preprocess(nb, resources)
-    nb, resources = HideHiddenTests().preprocess(nb, resources)
-    nb, resources = CSSHTMLHeaderPreprocessor().preprocess(nb, resources)
     exporter = HTMLExporter(config=config)
+    exporter.register_preprocessor(HideHiddenTests(), enabled=True)
+    exporter.register_preprocessor(CSSHTMLHeaderPreprocessor(), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

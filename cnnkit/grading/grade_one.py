@@ -18,16 +18,17 @@ from cnnkit.grading.executor import Executor, RunLimits
 from cnnkit.grading.feedback import Screen, screen_outputs, write_feedback
 from cnnkit.grading.prepare import Prepared, TrustedAssignment, grade_id, prepare
 from cnnkit.grading.record import add_verdict, record_nothing_ran, record_scores
-from cnnkit.grading.result import Result
+from cnnkit.grading.result import STOP_STATUS, Result
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BatchContext", "grade_submission"]
+__all__ = ["BatchContext", "Graded", "run_submission", "record_submission", "grade_submission"]
 
 
 @dataclass
 class BatchContext:
-    """What every submission of a batch shares: the trusted assignments, the executor, the referee."""
+    """What every submission of a batch shares: the trusted assignments, the executor, the referee, the
+    screens (``run_submission`` needs these), and the gradebook and output folder (``record_submission``)."""
 
     trusted: dict[str, TrustedAssignment]
     executor: Executor
@@ -40,46 +41,81 @@ class BatchContext:
     answers: dict = field(default_factory=dict)   # (student, assignment) → answer cell sources
 
 
-def grade_submission(ctx: BatchContext, student: str, assignment: str, folder: Path) -> Result:
-    start = time.monotonic()
+@dataclass
+class Graded:
+    """What running one submission produced, before anything is recorded: picklable, so a grading
+    worker elsewhere (Dask) can hand it back; recording it twice gives the same gradebook."""
+
+    result: Result
+    nb: object | None                             # the executed, verdict-annotated, screened notebook
+    answers: dict = field(default_factory=dict)
+    digests: dict = field(default_factory=dict)   # hand-in file → weights digest
+
+
+def run_submission(ctx: BatchContext, student: str, assignment: str, folder: Path) -> Graded:
+    """prepare (trusted) → run (sandboxed) → referee and static scans (trusted) → screened outputs.
+    Touches no gradebook and writes nothing outside its temporary sandbox folder."""
     trusted = ctx.trusted[assignment]
     result = Result(student, assignment, max_score=sum(trusted.graded.values()), sandboxed=ctx.executor.sandboxed)
     phases = result.phases
+    graded = Graded(result, None)
     try:
         t = time.monotonic()
         prepared = prepare(trusted, Path(folder), result)
         phases["prepare"] = time.monotonic() - t
         if prepared is None:
-            record_nothing_ran(trusted, result, ctx.db_url)
-        else:
-            ctx.answers[(student, assignment)] = prepared.answers
-            _review(trusted, prepared, result)
-            t = time.monotonic()
-            execution = ctx.executor.run(prepared.nb, prepared.files, ctx.limits[assignment])
-            phases["run"] = time.monotonic() - t
-            nb = execution.nb
-            if execution.stopped:
-                result.flag(*execution.stopped)
-            _explain_failures(nb, trusted, result, ctx.limits[assignment])
-            t = time.monotonic()
-            _referee(ctx, trusted, prepared, nb, result)
-            phases["referee"] = time.monotonic() - t
-            _from_scratch(trusted, prepared, nb, result)
-            t = time.monotonic()
-            screen_outputs(nb, ctx.screen[assignment])
-            record_scores(nb, trusted, result, ctx.db_url)
-            _save_autograded(ctx, trusted, result, nb)
-            phases["record"] = time.monotonic() - t
-            t = time.monotonic()
-            html = ctx.out / "feedback" / student / assignment / f"{trusted.assignment.notebook_name}.html"
-            write_feedback(nb, {"nbgrader": {"db_url": ctx.db_url, "assignment": assignment,
-                                             "notebook": trusted.assignment.notebook_name, "student": student}},
-                           html)
-            result.feedback = [html]
-            phases["feedback"] = time.monotonic() - t
+            return graded
+        graded.answers = prepared.answers
+        _review(trusted, prepared, result)
+        t = time.monotonic()
+        preload = ("keras",) if trusted.assignment.config.tensorflow else ()
+        execution = ctx.executor.run(prepared.nb, prepared.files, ctx.limits[assignment], preload)
+        phases.update(execution.phases or {"run": time.monotonic() - t})
+        nb = execution.nb
+        if execution.stopped:
+            kind, why = execution.stopped
+            result.flag(STOP_STATUS.get(kind, "error"), why)
+        _explain_failures(nb, trusted, result, ctx.limits[assignment])
+        t = time.monotonic()
+        graded.digests = _referee(ctx, trusted, prepared, nb, result)
+        phases["referee"] = time.monotonic() - t
+        _from_scratch(trusted, prepared, nb, result)
+        screen_outputs(nb, ctx.screen[assignment])
+        graded.nb = nb
     except Exception as exc:  # the grader's own failure for this submission: reported, the batch goes on
         log.exception("grading %s/%s failed", student, assignment)
         result.flag("error", f"autograder error: {type(exc).__name__}: {exc}")
+        graded.nb = None
+    return graded
+
+
+def record_submission(ctx: BatchContext, graded: Graded) -> Result:
+    """Scores into the gradebook, the autograded notebook and the feedback page: the grader's own writing,
+    after the sandbox is gone."""
+    result, trusted = graded.result, ctx.trusted[graded.result.assignment]
+    student, assignment = result.student, result.assignment
+    phases = result.phases
+    ctx.answers[(student, assignment)] = graded.answers
+    for file, digest in graded.digests.items():
+        ctx.digests[(student, assignment, file)] = digest
+    try:
+        t = time.monotonic()
+        if graded.nb is None:
+            record_nothing_ran(trusted, result, ctx.db_url)
+        else:
+            record_scores(graded.nb, trusted, result, ctx.db_url)
+            _save_autograded(ctx, trusted, result, graded.nb)
+            phases["record"] = time.monotonic() - t
+            t = time.monotonic()
+            html = ctx.out / "feedback" / student / assignment / f"{trusted.assignment.notebook_name}.html"
+            write_feedback(graded.nb, {"nbgrader": {"db_url": ctx.db_url, "assignment": assignment,
+                                                    "notebook": trusted.assignment.notebook_name,
+                                                    "student": student}}, html)
+            result.feedback = [html]
+            phases["feedback"] = time.monotonic() - t
+    except Exception as exc:
+        log.exception("recording %s/%s failed", student, assignment)
+        result.flag("error", f"autograder error while recording: {type(exc).__name__}: {exc}")
         try:
             record_nothing_ran(trusted, result, ctx.db_url)
         except Exception:
@@ -90,8 +126,14 @@ def grade_submission(ctx: BatchContext, student: str, assignment: str, folder: P
         result.reasons.append("manually graded, pending: " + ", ".join(
             f"{g} ({p:g} points)" for g, p in result.manual_pending.items()))
     result.phases = {k: round(v, 3) for k, v in phases.items()}
-    result.seconds = round(time.monotonic() - start, 2)
+    result.seconds = round(sum(result.phases.values()), 2)
     return result
+
+
+def grade_submission(ctx: BatchContext, student: str, assignment: str, folder: Path) -> Result:
+    """Run then record one submission (the local path; Dask workers run, the central process records).
+    Never raises for anything the submission does."""
+    return record_submission(ctx, run_submission(ctx, student, assignment, folder))
 
 
 def _provided_sources(trusted: TrustedAssignment) -> list[str]:
@@ -113,18 +155,21 @@ def _review(trusted: TrustedAssignment, prepared: Prepared, result: Result) -> N
 
 
 def _explain_failures(nb, trusted: TrustedAssignment, result: Result, limits: RunLimits) -> None:
-    """One reason per failed test cell and per timed-out cell, in the student's words."""
+    """One reason per failed test cell, per timed-out cell and per cell that ran out of memory."""
     tests = set(trusted.tests)
     for index, cell in enumerate(nb.cells):
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if not errors:
             continue
         gid = grade_id(cell)
+        name = f"'{gid}'" if gid else f"#{index + 1}"
+        names = {o.get("ename") for o in errors}
         ename, evalue = errors[0].get("ename", ""), str(errors[0].get("evalue", "")).strip()
-        if ename == "CellTimeoutError":
-            name = f"'{gid}'" if gid else f"#{index + 1}"
+        if "CellTimeoutError" in names:
             result.flag("timeout", f"cell {name} ran over its {limits.cell_budget(cell)} s budget and was interrupted")
-        elif gid in tests and ename != "KernelStopped":
+        elif "MemoryError" in names:
+            result.flag("memory", f"cell {name} ran out of memory (the notebook may use {limits.memory_mb} MB)")
+        if gid in tests and ename not in ("KernelStopped",):
             first = evalue.splitlines()[0][:300] if evalue else ""
             result.reasons.append(f"{gid} failed: {ename}: {first}".rstrip(": "))
 
@@ -135,8 +180,10 @@ def _reference_model(trusted: TrustedAssignment, check) -> Path | None:
     return trusted.assignment.folder / check.threshold.models[0]
 
 
-def _referee(ctx: BatchContext, trusted: TrustedAssignment, prepared: Prepared, nb, result: Result) -> None:
-    """The referee's verdict on each hand-in model: the only source of those tests' points."""
+def _referee(ctx: BatchContext, trusted: TrustedAssignment, prepared: Prepared, nb, result: Result) -> dict:
+    """The referee's verdict on each hand-in model: the only source of those tests' points. Returns the
+    weights digest of each file it could load (for the integrity flags)."""
+    digests = {}
     for check in trusted.assignment.config.trained:
         path = prepared.files.get(check.file)
         if path is None:
@@ -147,7 +194,7 @@ def _referee(ctx: BatchContext, trusted: TrustedAssignment, prepared: Prepared, 
             verdict = ctx.referee.measure(check, path, _reference_model(trusted, check))
             verdict_ok, message = verdict.ok, verdict.message
             if verdict.digest:
-                ctx.digests[(result.student, trusted.name, check.file)] = verdict.digest
+                digests[check.file] = verdict.digest
             if verdict.accuracy is not None and check.threshold is not None:
                 ceiling = check.threshold.max + check.threshold.margin
                 if verdict.accuracy > ceiling:
@@ -157,6 +204,7 @@ def _referee(ctx: BatchContext, trusted: TrustedAssignment, prepared: Prepared, 
         add_verdict(nb, check.test, verdict_ok, message, source="referee")
         if not verdict_ok:
             result.reasons.append(f"{check.test} (referee): {message}")
+    return digests
 
 
 def _from_scratch(trusted: TrustedAssignment, prepared: Prepared, nb, result: Result) -> None:

@@ -14,8 +14,9 @@ from pathlib import Path
 
 __all__ = ["flag", "course_model_files"]
 
-#: fewer answered cells than this are too little to call two notebooks "the same"
-MIN_ANSWERS = 3
+#: fewer answered cells, or less answer text, than this is too little to call two notebooks "the same":
+#: short answers to short questions coincide honestly
+MIN_ANSWERS, MIN_CHARACTERS = 3, 400
 
 
 def course_model_files(course, trusted) -> dict[Path, str]:
@@ -68,7 +69,7 @@ def _same_answers(by_key, ctx) -> None:
         trusted = ctx.trusted[assignment]
         release = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in trusted.release_nb.cells}
         answered = {g: s for g, s in answers.items() if _norm(s) != _norm(release.get(g, ""))}
-        if len(answered) < MIN_ANSWERS:
+        if len(answered) < MIN_ANSWERS or sum(len(_norm(s)) for s in answered.values()) < MIN_CHARACTERS:
             continue
         digest = hashlib.sha256(repr(sorted((g, _norm(s)) for g, s in answered.items())).encode()).hexdigest()
         groups[(assignment, digest)].append((student, len(answered)))

@@ -68,8 +68,7 @@ class _Snapshot:
                                                      value.__kwdefaults__))
 
     def restore(self) -> None:
-        vars(builtins).clear()
-        vars(builtins).update(self.builtins)
+        _restore_dict(vars(builtins), self.builtins, drop_added=True)
         sys.path[:] = self.path
         sys.meta_path[:] = self.meta_path
         sys.path_hooks[:] = self.path_hooks
@@ -82,12 +81,24 @@ class _Snapshot:
                 del sys.modules[name]  # a module the notebook's own folder provided: never for tests
         for name, module in self.modules.items():
             sys.modules[name] = module
-            current = vars(module)
-            for key in [k for k in current if k not in self.dicts[name]]:
-                del current[key]
-            current.update(self.dicts[name])
+            _restore_dict(vars(module), self.dicts[name])
         for function, code, defaults, kwdefaults in self.code.values():
             function.__code__, function.__defaults__, function.__kwdefaults__ = code, defaults, kwdefaults
+
+
+def _restore_dict(current: dict, saved: dict, *, drop_added: bool = False) -> None:
+    """Put back every value ``saved`` had, key by key (never emptying ``current``: other threads read it
+    meanwhile). Keys added since stay unless ``drop_added`` (a module's lazily imported submodules and
+    caches are added too, and deleting them breaks the module)."""
+    if drop_added:
+        for key in [k for k in current if k not in saved]:
+            del current[key]
+    for key, value in saved.items():
+        if current.get(key, _MISSING) is not value:
+            current[key] = value
+
+
+_MISSING = object()
 
 
 def _bound_names(source: str) -> set[str]:
@@ -113,6 +124,12 @@ class GradingKernel(IPythonKernel):
     """IPythonKernel that runs the course's test cells on the hardened path (see the module docstring)."""
 
     implementation = "cnnkit-grading"
+
+    @property
+    def kernel_info(self):
+        info = dict(super().kernel_info)
+        info["cnnkit"] = {"preload_seconds": round(_PRELOAD_SECONDS, 3)}
+        return info
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -144,9 +161,7 @@ class GradingKernel(IPythonKernel):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 exec(compiled, ns)
-        except BaseException as exc:  # noqa: BLE001 — every failure of a test is its zero, reported
-            if isinstance(exc, KeyboardInterrupt):
-                raise
+        except BaseException as exc:  # noqa: BLE001 — every failure of a test (an interrupt too) is its zero
             status = "error"
             self._send_error(exc)
         finally:
@@ -165,6 +180,8 @@ class GradingKernel(IPythonKernel):
         evalue = str(exc)
         if isinstance(exc, SystemExit):
             evalue = f"the test was stopped by sys.exit({exc.code!r}) — it scores 0"
+        elif isinstance(exc, KeyboardInterrupt):
+            evalue = "interrupted: the test ran over its time budget (is an answer stuck in a loop?)"
         # the frames inside the test are the course's (hidden) code: report the message, not the lines
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != "<test>"]
         where = f" (in {frames[-1].name}, {os.path.basename(frames[-1].filename)})" if frames else ""
@@ -172,6 +189,9 @@ class GradingKernel(IPythonKernel):
         self._last_error = (ename, evalue, tb)
         self.session.send(self.iopub_socket, "error", {"ename": ename, "evalue": evalue, "traceback": tb},
                           parent=self.get_parent("shell"), ident=self._topic("error"))
+
+
+_PRELOAD_SECONDS = 0.0
 
 
 def _preload() -> None:
@@ -197,9 +217,21 @@ def _preload() -> None:
 
 
 def main() -> None:
+    import time
+
     from ipykernel.kernelapp import IPKernelApp
 
+    from cnnkit.grading.sandbox.ipkernel import MAX_MESSAGE_ENV, install_output_cap
+
+    cap = int(os.environ.get(MAX_MESSAGE_ENV, "0") or 0)
+    if cap > 0:
+        install_output_cap(cap)  # a 200 MB print becomes a truncated message, not a stopped run
+    if sys.path and sys.path[0] in ("", os.getcwd()):  # the kernel's working folder is not code
+        del sys.path[0]
+    global _PRELOAD_SECONDS
+    start = time.monotonic()
     _preload()
+    _PRELOAD_SECONDS = time.monotonic() - start
     IPKernelApp.launch_instance(kernel_class=GradingKernel)
 
 

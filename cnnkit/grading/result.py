@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["STATUSES", "Result"]
+__all__ = ["STATUSES", "STOP_STATUS", "Result"]
 
 #: statuses, most serious first: a submission's status is the first one that applies
-STATUSES = ("invalid-notebook", "missing-notebook", "memory", "timeout", "output", "missing-file",
-            "old-release", "broken", "error", "ok")
+STATUSES = ("invalid-notebook", "missing-notebook", "memory", "processes", "disk", "timeout", "output",
+            "missing-file", "old-release", "broken", "error", "ok")
+#: why the sandbox stopped a run → the status it gives (the sandbox's own names, except a dead kernel)
+STOP_STATUS = {"memory": "memory", "processes": "processes", "disk": "disk", "timeout": "timeout",
+               "output": "output", "died": "error"}
 
 
 @dataclass

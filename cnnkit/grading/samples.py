@@ -43,7 +43,7 @@ class Work:
     unanswered: tuple = ()                          # answer cells left as released
     delete: tuple = ()                              # cells removed
     files: dict = field(default_factory=dict)       # hand-in file → path relative to the examples folder
-    copy_weights_of: str | None = None              # hand in this classmate's model, re-saved
+    copy_weights_of: str | None = None              # a classmate's model (or a file, by path), re-saved
     seed: int | None = None                         # the seed their notebook trained with
     release: int | None = None                      # the release number their notebook carries
     corrupt: str | None = None                      # "truncate": the upload was cut off
@@ -171,17 +171,24 @@ def build_class(course: Course, dest: Path, *, students=None, release_dir=None, 
 
 
 def _copy_weights(course: Course, roster, name: str, work: Work, folder: Path) -> None:
-    """The copier's model: a classmate's weights, loaded and saved again (new file bytes, same weights)."""
+    """The copier's model: someone else's weights — a classmate's, or a course file given by its path
+    relative to the examples folder — loaded and saved again (new file bytes, the same weights)."""
     import keras
 
-    other = roster.get(work.copy_weights_of)
-    source_work = other.work.get(work.assignment) if other else None
-    if source_work is None or not source_work.files:
-        raise SampleError(f"sample student {name} [{work.assignment}]: copy_weights_of = "
-                          f"{work.copy_weights_of!r} has no model for this assignment")
-    for file, rel in source_work.files.items():
-        model = keras.saving.load_model(course.examples / rel, compile=False)
-        model.save(folder / file)
+    where = f"sample student {name} [{work.assignment}]"
+    source = work.copy_weights_of
+    if "/" in source:
+        paths = {f: course.examples / source for f in course.assignment(work.assignment).config.handin.files[:1]}
+    else:
+        other = roster.get(source)
+        source_work = other.work.get(work.assignment) if other else None
+        if source_work is None or not source_work.files:
+            raise SampleError(f"{where}: copy_weights_of = {source!r} has no model for this assignment")
+        paths = {f: course.examples / rel for f, rel in source_work.files.items()}
+    for file, path in paths.items():
+        if not path.is_file():
+            raise SampleError(f"{where}: copy_weights_of names {path}, which does not exist")
+        keras.saving.load_model(path, compile=False).save(folder / file)
 
 
 def train_models(course: Course, students=None, *, budget: str = "full", out=None) -> list[Path]:

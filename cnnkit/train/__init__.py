@@ -1,4 +1,5 @@
-"""Training essentials: seeding, compile/fit with course defaults, JSON history, test-set metrics, the demo.
+"""Training essentials: seeding, compile/fit with course defaults, the fast recipe, JSON history, test-set
+metrics, the demo, and training under tf.distribute (``fit_distributed``: several GPUs or machines, TensorFlow only).
 
 Imported lazily so ``import cnnkit.train`` does not load TensorFlow.
 """
@@ -9,6 +10,11 @@ _LAZY = {
     "set_seed": "seed",
     "compile_classifier": "training",
     "fit": "training",
+    "Recipe": "recipe",
+    "fit_with_recipe": "recipe",
+    "recompile_with_recipe": "recipe",
+    "recalibrate_batchnorm": "precise_bn",
+    "PreciseBatchNorm": "precise_bn",
     "save_history": "history",
     "load_history": "history",
     "history_dict": "history",
@@ -23,6 +29,14 @@ _LAZY = {
     "Step": "run",
     "run_steps": "run",
     "TRAIN_STEPS": "run",
+    "fit_distributed": "distribute",
+    "make_strategy": "distribute",
+    "split_cpu": "distribute",
+    "build_in_scope": "distribute",
+    "train_in_strategy": "distribute",
+    "DistributedFit": "distribute",
+    "train_custom_loop": "custom_loop",
+    "DISTRIBUTED_STEPS": "distributed_steps",
 }
 __getattr__ = lazy_exports(__name__, _LAZY)
 __all__ = list(_LAZY)

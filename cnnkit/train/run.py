@@ -29,6 +29,9 @@ class TrainRun:
     seed: int = 0
     learning_rate: float = 1e-3
     image_size: int | None = None
+    strategy: str | None = None  # tf.distribute: "mirrored" or "multi-worker" (see distributed_steps)
+    steps_per_epoch: int | None = None
+    peer_timeout: float | None = None  # multi-worker: seconds to wait for the other workers
     verbose: str | int = "auto"
     log: Callable[[str], None] = print
 
@@ -39,6 +42,7 @@ class TrainRun:
     model: object = None
     history: dict | None = None
     report: object = None
+    distributed: object = None  # a DistributedFit under a strategy
     artifacts: dict[str, Path] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import shutil
-import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -38,12 +37,12 @@ class Verdict:
 
 
 class Referee:
-    """A running referee service; ``start_service(argv, inbox)`` returns an object with
-    ``request(dict, timeout) -> dict`` and ``close()`` (sandboxed or not: see ``cnnkit.grading.executor``)."""
+    """A running referee service; ``start_service(inbox)`` returns a ``SandboxedService`` (sandboxed or
+    not: see ``cnnkit.grading.executor``)."""
 
     def __init__(self, start_service, timeout: float = 300.0):
         self._inbox = Path(tempfile.mkdtemp(prefix="cnk-ref-"))
-        self._service = start_service([sys.executable, "-m", "cnnkit.grading.referee"], self._inbox)
+        self._service = start_service(self._inbox)
         self._timeout = timeout
         self._ids = itertools.count()
         self._lock = threading.Lock()
@@ -54,13 +53,10 @@ class Referee:
         return self._inbox
 
     def _into_inbox(self, path: Path) -> str:
-        """Copy ``path`` into the inbox (named by content, so equal files are copied once); its inbox path."""
+        """Copy ``path`` into the inbox (named by content, so equal files are copied once); the path the
+        referee sees it at."""
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:24]
-        target = self._inbox / f"{digest}.keras"
-        if not target.exists():
-            shutil.copyfile(path, target)
-            target.chmod(0o444)
-        return str(target)
+        return self._service.put(path, f"{digest}.keras")
 
     def _reference(self, path: Path) -> str:
         path = Path(path).resolve()
@@ -73,7 +69,7 @@ class Referee:
         if check.threshold is None:
             return Verdict(False, f"{check.test}: no calibrated pass mark for {check.file} — the instructor "
                                   "runs `cnnkit assignment calibrate` (the grader cannot grade this check)")
-        request = {"kind": "measure", "model": self._into_inbox(model), "dataset": check.dataset,
+        request = {"kind": "measure", "model": self._into_inbox(model), "name": check.file, "dataset": check.dataset,
                    "split": check.split, "preprocess": check.preprocess, "image_size": check.image_size,
                    "resize": check.resize, "classes": list(check.classes) if check.classes else None,
                    "threshold": check.threshold.value,

@@ -54,6 +54,12 @@ class Measurer:
         return verdict
 
     def _load(self, path: str):
+        import sys
+
+        if "tensorflow" not in sys.modules:  # the referee process: start TensorFlow without its C++ chatter
+            from cnnkit.quiet import quiet_tensorflow
+
+            quiet_tensorflow()
         import keras
 
         import cnnkit.layers  # noqa: F401 — registers cnnkit's serializable layers
@@ -87,7 +93,7 @@ class Measurer:
     def _measure(self, request: dict) -> dict:
         from cnnkit.checks.compare import compare_architecture
 
-        name = os.path.basename(request["model"])
+        name = request.get("name") or os.path.basename(request["model"])
         try:
             model = self._load(request["model"])
         except Exception as exc:
