@@ -666,9 +666,10 @@ print(f"multiply-adds per image: convolutions {conv_macs:,}; SE's Dense layers {
 # ## 8. Training with and without SE
 #
 # The first cell trains the SE-ResNet (r = 4: with 16 channels, r = 16 would leave a single unit) with the
-# course's recipe (from `assignment.toml`: epochs, batch size, a validation split) and **saves
-# `se_resnet.keras` next to this notebook**. While the notebook is graded, `fit_or_load` loads your
-# handed-in file instead of training. Pass `reuse=True` to load a matching file you already trained.
+# course's recipe (from `assignment.toml`: the epochs, the batch size, a validation split and a learning-rate
+# schedule on top of *your* optimizer and loss) and **saves `se_resnet.keras` next to this notebook**. While
+# the notebook is graded, `fit_or_load` loads your handed-in file instead of training. Pass `reuse=True` to
+# load a matching file you already trained.
 #
 # The second cell trains the same network without SE, with the same seed and recipe, and plots the two
 # side by side (it is skipped while the notebook is graded).
@@ -726,7 +727,7 @@ assert os.path.isfile(MODEL_PATH), f"{MODEL_PATH}: expected the saved model next
 # and well under 1% more multiply-adds. That difference is of the same size as the spread between seeds of
 # the same network, so one run each proves nothing: train both with several seeds (as the calibration does)
 # and compare the means against the spread. SE helps when channels carry features whose usefulness depends on
-# the whole image; with 16–64 channels on small grey images, after three epochs, there is little for a
+# the whole image; with 16–64 channels on small grey images, after two epochs, there is little for a
 # channel gate to learn that the convolutions and batch normalisation do not already do.
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "outro", "locked": true, "schema_version": 3, "solution": false, "task": false}

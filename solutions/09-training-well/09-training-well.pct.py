@@ -798,10 +798,10 @@ else:
 # ## 11. Training the regularised network
 #
 # Before a long training, the two sanity checks; then the training cell trains `build_model()` (augmentation,
-# dropout 0.3, L2 $10^{-4}$) with Adam and the course's recipe (from `assignment.toml`: epochs, batch size,
-# a validation split) and **saves `regularised_cnn.keras` next to this notebook**. While the notebook is
-# graded, `fit_or_load` loads your handed-in file instead of training. Pass `reuse=True` to load a matching
-# file you already trained.
+# dropout 0.3, L2 $10^{-4}$) with Adam and the course's recipe (from `assignment.toml`: the epochs, the batch
+# size, a validation split and a learning-rate schedule on top of *your* optimizer and loss) and **saves
+# `regularised_cnn.keras` next to this notebook**. While the notebook is graded, `fit_or_load` loads your
+# handed-in file instead of training. Pass `reuse=True` to load a matching file you already trained.
 
 # %% nbgrader={"grade": false, "grade_id": "sanity", "locked": true, "schema_version": 3, "solution": false, "task": false}
 keras.utils.set_random_seed(seed())
