@@ -41,6 +41,7 @@ from cnnkit.checks.setup import ready
 ready()
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import logging
 import math
 import os
 
@@ -56,6 +57,9 @@ from cnnkit.viz import plot_histories, show_images
 
 cfg = config()  # assignment.toml beside this notebook: the training recipe and the file to hand in
 MODEL_PATH = "regularised_cnn.keras"  # saved beside this notebook: hand it in with the notebook
+# The sanity checks build and run many small models in a row: TensorFlow would warn (on stderr) that it
+# traces each one's predict function anew, which is expected here.
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 # %% nbgrader={"grade": false, "grade_id": "data", "locked": true, "schema_version": 3, "solution": false, "task": false}
 (x_train, y_train), (x_test, y_test) = load("fashion_mnist")
