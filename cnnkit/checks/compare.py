@@ -150,8 +150,10 @@ def _layer_spec(layer) -> LayerSpec:
         if k in config:
             v = config[k]
             key[k] = tuple(v) if isinstance(v, list) else v
-    if kind == "ReLU" and type(layer).__name__ == "Activation":
-        key.pop("activation", None)  # Activation("relu") is a ReLU(): nothing more to compare
+    if kind == "ReLU":  # Activation("relu") and ReLU() are one kind: its "activation" key says nothing more
+        key.pop("activation", None)
+    if kind in _CONV and _pair(key.get("kernel_size", 0)) == (1, 1) and _pair(key.get("dilation_rate", 1)) == (1, 1):
+        key.pop("padding", None)  # a 1x1 kernel never pads: "same" and "valid" give ⌈n/s⌉ and the same values
     return LayerSpec(layer.name, kind, in_shape, out_shape, int(layer.count_params()), key)
 
 

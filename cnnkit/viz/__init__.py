@@ -8,6 +8,7 @@ from cnnkit._lazy import lazy_exports
 
 _LAZY = {
     "plot_history": "history",
+    "plot_histories": "history",
     "plot_confusion_matrix": "confusion",
     "plot_filters": "filters",
     "plot_feature_maps": "filters",

@@ -30,3 +30,34 @@ def plot_history(history, path=None, title: str | None = None):
     if title:
         fig.suptitle(title)
     return finish(fig, path)
+
+
+def plot_histories(histories, metrics=("loss", "val_accuracy"), path=None, title: str | None = None):
+    """Compare runs: one panel per metric, one line per run (``{label: History / dict / JSON path}``).
+
+    For side-by-side experiments (with and without a block, optimizers, augmentation); a run that
+    lacks a metric is left out of that panel. Returns the Figure, saved to ``path`` when given.
+    """
+    if not isinstance(histories, dict) or not histories:
+        raise ValueError("plot_histories: expected {label: history, ...} with at least one run, got "
+                         f"{type(histories).__name__}")
+    runs = {str(label): history_dict(h) for label, h in histories.items()}
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    missing = [m for m in metrics if not any(m in run for run in runs.values())]
+    if missing:
+        keys = sorted({k for run in runs.values() for k in run})
+        raise ValueError(f"plot_histories: no run has {missing} (metrics found: {keys})")
+    fig = new_figure(4.2 * len(metrics), 3.4)
+    for ax, name in zip(fig.subplots(1, len(metrics), squeeze=False)[0], metrics):
+        for label, run in runs.items():
+            if name in run:
+                ax.plot(range(1, len(run[name]) + 1), run[name], "o-", label=label)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.set_title(name.replace("_", " "))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    return finish(fig, path)

@@ -94,21 +94,27 @@ class Harness:
                 extra: str = "") -> str | None:
         """Replay ``test`` — its visible part, or ``part="all"`` as graded (hidden tests too) — after
         replacing ``answers``; the failure message or None."""
-        ns = dict(self.namespace)
-        with self.inside():
-            for gid, text in (answers or {}).items():
-                if gid not in self.cells:
-                    raise KeyError(f"{self.assignment.name}: no answer cell {gid!r}")
-                exec(compile(text, f"<{gid}>", "exec"), ns)
-            if extra:
-                exec(compile(extra, "<extra>", "exec"), ns)
-            try:
-                exec(compile(self.test_source(test, part), f"<{test}>", "exec"), ns)
-            except AssertionError as exc:
-                return str(exc)
-            except Exception as exc:  # a crash is a failure too; say what crashed
-                return f"{type(exc).__name__}: {exc}"
-        return None
+        # Run in the solution's own namespace, restored afterwards: functions defined by the first run look
+        # names up there, so a replaced answer is also what the other answers and provided cells call.
+        ns, saved = self.namespace, dict(self.namespace)
+        try:
+            with self.inside():
+                for gid, text in (answers or {}).items():
+                    if gid not in self.cells:
+                        raise KeyError(f"{self.assignment.name}: no answer cell {gid!r}")
+                    exec(compile(text, f"<{gid}>", "exec"), ns)
+                if extra:
+                    exec(compile(extra, "<extra>", "exec"), ns)
+                try:
+                    exec(compile(self.test_source(test, part), f"<{test}>", "exec"), ns)
+                except AssertionError as exc:
+                    return str(exc)
+                except Exception as exc:  # a crash is a failure too; say what crashed
+                    return f"{type(exc).__name__}: {exc}"
+            return None
+        finally:
+            ns.clear()
+            ns.update(saved)
 
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
