@@ -16,6 +16,9 @@ def register(subparsers) -> None:
     r.add_argument("submissions", help="folder <student>/<assignment>/... or an LMS .zip")
     r.add_argument("--assignment", action="append", help="only this assignment (repeatable; required for a zip)")
     r.add_argument("--workers", type=int, default=None, help="parallel submissions (default: CPU count)")
+    r.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="grade on this Dask cluster's workers (each in its own sandbox; needs the dask extra); "
+                        "the gradebook, report and feedback are still written here")
     r.add_argument("--out", default="autograder/out", help="output folder (default autograder/out)")
     r.add_argument("--db", default=None, help="gradebook URL (default sqlite:///OUT/gradebook.db; postgresql://... works)")
     r.add_argument("--no-sandbox", action="store_true",
@@ -63,9 +66,10 @@ def _fail(message: str) -> int:
 def _errors():
     from cnnkit.checks.assignment import ConfigError
     from cnnkit.grading.authoring.pairing import PairingError
+    from cnnkit.grading.cluster import ClusterError
     from cnnkit.grading.executor import SandboxUnavailable
 
-    return (FileNotFoundError, ValueError, ConfigError, PairingError, SandboxUnavailable)
+    return (FileNotFoundError, ValueError, ConfigError, PairingError, SandboxUnavailable, ClusterError)
 
 
 def _run(args) -> int:
@@ -75,12 +79,15 @@ def _run(args) -> int:
     if not Path(args.submissions).exists():
         return _fail(f"{args.submissions}: no such folder or zip — expected <student>/<assignment>/ folders "
                      "or an LMS .zip")
+    if args.scheduler and args.workers:
+        return _fail("--workers and --scheduler: with a Dask scheduler the cluster's workers grade — start "
+                     "`dask worker` with --nthreads instead")
     limits = {"cell_timeout": args.cell_timeout, "training_timeout": args.training_timeout,
               "submission_timeout": args.submission_timeout, "memory_mb": args.memory_limit}
     try:
         batch = grade_class(args.submissions, out=args.out, course=_course(args), assignments=args.assignment,
                             workers=args.workers, db_url=args.db, limits=limits, zip_regex=args.zip_regex,
-                            sandbox=not args.no_sandbox, progress=not args.no_progress)
+                            sandbox=not args.no_sandbox, progress=not args.no_progress, scheduler=args.scheduler)
     except _errors() as exc:
         return _fail(str(exc))
     print(grade_table(batch.results))
