@@ -53,8 +53,8 @@ def test_check_array_names_the_first_wrong_entry():
     check_array(np.array(expected, dtype=float), expected)
     wrong = np.array(expected, dtype=float)
     wrong[1, 2] = 18
-    with pytest.raises(GradingError, match=r"1 of 9 entries differ, the first at conv\[1, 2\]: expected 19, got 18; "
-                                           r"largest error 1"):
+    with pytest.raises(GradingError, match=r"^conv: expected 19 at \[1, 2\], got 18 — 1 of 9 entries differ, "
+                                           r"largest error 1$"):
         check_array(wrong, expected, "conv")
     with pytest.raises(GradingError, match="return"):
         check_array(None, expected)
@@ -62,6 +62,18 @@ def test_check_array_names_the_first_wrong_entry():
     with pytest.raises(GradingError) as err:
         check_array(big + 1, big, "feature map")
     assert len(str(err.value)) < 300, "arrays are summarised, never dumped"
+
+
+def test_check_array_names_a_known_mistake_even_when_the_shape_differs():
+    grid = np.arange(1, 17).reshape(4, 4)
+    padded = np.pad(grid, 1)
+    mistakes = [(np.pad(grid, ((0, 1), (0, 1))), "padding one side only"), (padded * 2, "doubling")]
+    check_array(padded, padded, "zero_pad", mistakes=mistakes)
+    with pytest.raises(GradingError, match=r"^zero_pad shape: expected \(6, 6\), got \(5, 5\) — this is what padding "
+                                           r"one side only gives; p on each side$"):
+        check_array(np.pad(grid, ((0, 1), (0, 1))), padded, "zero_pad", why="p on each side", mistakes=mistakes)
+    with pytest.raises(GradingError, match=r"this is what doubling gives; 16 of 36 entries differ"):
+        check_array(padded * 2, padded, "zero_pad", mistakes=mistakes)
 
 
 def test_check_value_accepts_a_list_for_a_tuple_and_names_the_mistake():

@@ -77,3 +77,13 @@ def test_show_images_marks_wrong_predictions(tmp_path):
     assert [ax.get_title() for ax in titled][2] == "eel\n→ cat"
     assert sum(ax.title.get_color() == "red" for ax in titled) == 2
     _png_ok(tmp_path / "grid.png")
+
+
+def test_figures_display_as_png_in_jupyter_without_pyplot():
+    # Jupyter's inline backend only registers its PNG formatter once pyplot has drawn; the kit's
+    # figures must show as pictures in a notebook that never touches pyplot, not as "<Figure ...>".
+    from IPython.core.formatters import DisplayFormatter
+
+    data, _ = DisplayFormatter().format(plot_history({"loss": [1.0, 0.5]}))
+    assert data["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert data["text/plain"].startswith("<")

@@ -27,6 +27,7 @@ def _shape_walk(model) -> str:
 
 def check_output_shape(obj, expected, name: str = "output", why: str = ""):
     """A model's output shape (batch axis dropped) or an array's full shape equals ``expected``."""
+    __tracebackhide__ = True  # students see their check's message, not the kit's frames
     expected = tuple(int(d) for d in expected)
     if _is_model(obj):
         found = tuple(obj.output.shape[1:]) if not isinstance(obj.output, (list, tuple)) \
@@ -51,6 +52,7 @@ def check_param_count(obj, expected: int, name: str = "parameters", mistakes=Non
     """A model's (or a number's) parameter count equals ``expected``; a model mismatch lists every
     layer's count with its formula from :mod:`cnnkit.analysis`; ``mistakes`` maps a wrong count to the
     mistake that gives it."""
+    __tracebackhide__ = True  # students see their check's message, not the kit's frames
     from cnnkit.checks.compare import layer_specs, param_formula
 
     found = int(obj.count_params()) if _is_model(obj) else int(obj)
@@ -103,6 +105,7 @@ def check_value(found, expected, what: str, why: str = "", rel_tol: float = 0.0,
     """``found == expected`` for numbers, strings and (nested) sequences — a list where a tuple is
     expected is fine. ``why`` states the rule or formula; ``mistakes`` maps a wrong value to the
     mistake that produces it, so the message can name it ("looks like ceil instead of floor")."""
+    __tracebackhide__ = True  # students see their check's message, not the kit's frames
     got, exp = _plain(found), _plain(expected)
     same = got == exp
     if not same and rel_tol and isinstance(got, (int, float)) and isinstance(exp, (int, float)) \
@@ -120,9 +123,22 @@ def check_value(found, expected, what: str, why: str = "", rel_tol: float = 0.0,
     raise GradingError(what, _show(exp), _show(got), "; ".join(p for p in (likely, why) if p))
 
 
-def check_array(found, expected, name: str = "result", atol: float = 1e-6, why: str = ""):
-    """``found`` has ``expected``'s shape and values (within ``atol``). A mismatch is summarised —
-    shape, first differing index, how many entries differ and the largest error — never dumped."""
+def _likely_array(got, mistakes, atol: float) -> str:
+    """"this is what <mistake> gives" for the first of ``mistakes`` (wrong array, mistake) that ``got`` matches."""
+    for wrong, mistake in mistakes or ():
+        wrong = np.asarray(wrong, dtype=float)
+        if wrong.shape == got.shape and np.allclose(got, wrong, atol=atol, rtol=0):
+            return f"this is what {mistake} gives"
+    return ""
+
+
+def check_array(found, expected, name: str = "result", atol: float = 1e-6, why: str = "", mistakes=None):
+    """``found`` has ``expected``'s shape and values (within ``atol``). A mismatch is summarised — the
+    first differing entry and its index, how many entries differ, the largest error — never dumped
+    (``conv: expected 19 at [1, 2], got 18 — 1 of 9 entries differ, largest error 1``).
+    ``mistakes`` is a list of (wrong array, mistake) pairs: a result equal to one of them is named
+    ("this is what padding the channel axis too gives"), shape mismatches included."""
+    __tracebackhide__ = True  # students see their check's message, not the kit's frames
     exp = np.asarray(expected, dtype=float)
     if found is None:
         raise GradingError(name, f"an array of shape {exp.shape}", "None", "did the function `return` its result?")
@@ -130,16 +146,19 @@ def check_array(found, expected, name: str = "result", atol: float = 1e-6, why: 
         got = np.asarray(found, dtype=float)
     except (TypeError, ValueError):
         raise GradingError(name, f"an array of numbers of shape {exp.shape}", type(found).__name__, why) from None
-    check_output_shape(got, exp.shape, name)
+    likely = _likely_array(got, mistakes, atol)
+    if got.shape != exp.shape and likely:
+        raise GradingError(f"{name} shape", fmt_shape_tuple(exp.shape), fmt_shape_tuple(got.shape),
+                           "; ".join(p for p in (likely, why) if p))
+    check_output_shape(got, exp.shape, name, why=why)
     bad = ~np.isclose(got, exp, atol=atol, rtol=0, equal_nan=False)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        where = f"[{', '.join(map(str, idx))}]" if idx else ""
+        where = f" at [{', '.join(map(str, idx))}]" if idx else ""
         err = np.abs(np.nan_to_num(got - exp, nan=np.inf))
-        detail = (f"{int(bad.sum())} of {bad.size} entries differ, the first at {name}{where}: "
-                  f"expected {exp[idx]:.6g}, got {got[idx]:.6g}; largest error {float(err.max()):.3g}")
-        raise GradingError(name, f"the reference values (shape {fmt_shape_tuple(exp.shape)})",
-                           "different values", f"{detail}. {why}".strip().rstrip("."))
+        detail = f"{int(bad.sum())} of {bad.size} entries differ, largest error {float(err.max()):.3g}"
+        raise GradingError(name, f"{exp[idx]:.6g}{where}", f"{got[idx]:.6g}",
+                           "; ".join(p for p in (likely, detail, why.rstrip(".")) if p))
     return None
 
 
@@ -158,6 +177,7 @@ def check_built_from(model, forbid=(), what: str = "your model", allowed_reason:
     """``model`` uses none of the layer classes in ``forbid`` — class names (``"SeparableConv2D"``) or
     module prefixes (``"cnnkit.layers"``, ``"keras.applications"``) — including inside nested models.
     For questions that ask students to build something themselves rather than take the library's."""
+    __tracebackhide__ = True  # students see their check's message, not the kit's frames
     for layer in _all_layers(model):
         cls = type(layer)
         module = cls.__module__
@@ -173,6 +193,7 @@ def check_built_from(model, forbid=(), what: str = "your model", allowed_reason:
 
 def check_architecture(model, reference):
     """Layer-by-layer comparison with ``reference``; raises with the first mismatch explained."""
+    __tracebackhide__ = True  # students see their check's message, not the kit's frames
     from cnnkit.checks.compare import compare_architecture
 
     compare_architecture(model, reference).assert_ok()

@@ -1,4 +1,5 @@
-"""``cnnkit grade``: release the assignments, autograde a class (sandboxed), run the demo, train sample models."""
+"""``cnnkit grade``: release the assignments, autograde a class (sandboxed), export a Gradescope autograder,
+run the demo, train sample models."""
 
 from __future__ import annotations
 
@@ -19,10 +20,17 @@ def register(subparsers) -> None:
     r.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                    help="grade on this Dask cluster's workers (each in its own sandbox; needs the dask extra); "
                         "the gradebook, report and feedback are still written here")
-    r.add_argument("--out", default="autograder/out", help="output folder (default autograder/out)")
+    r.add_argument("--out", default=None,
+                   help="output folder (default: the course's autograder/work/, where its nbgrader_config.py "
+                        "points formgrader, so `jupyter lab` in the course shows this run)")
     r.add_argument("--db", default=None, help="gradebook URL (default sqlite:///OUT/gradebook.db; postgresql://... works)")
     r.add_argument("--no-sandbox", action="store_true",
                    help="run notebooks without bubblewrap (only for code you trust; every row is marked)")
+    r.add_argument("--run-as", default=None, metavar="USER",
+                   help="with --no-sandbox, as root: run each notebook as this dedicated unprivileged user "
+                        "(one at a time; every process it leaves is killed)")
+    r.add_argument("--referee-as", default=None, metavar="USER",
+                   help="with --run-as: run the referee as this second dedicated user")
     budgets = r.add_argument_group("budgets (default: each assignment's assignment.toml [limits])")
     budgets.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell")
     budgets.add_argument("--training-timeout", type=int, default=None, help="seconds per cell tagged 'training'")
@@ -39,6 +47,16 @@ def register(subparsers) -> None:
                           "wheel and a README (default DIR: dist/bundles)")
     rel.add_argument("--wheel", default=None, help="the cnnkit wheel to bundle (default: built from this checkout)")
     rel.set_defaults(func=_release)
+
+    x = sub.add_parser("export", help="an autograder for another platform: gradescope")
+    x.add_argument("platform", choices=["gradescope"], help="where the autograder runs")
+    x.add_argument("assignment", help="the assignment to export (a folder of solutions/)")
+    x.add_argument("--out", default="dist/gradescope", help="output folder (default dist/gradescope)")
+    x.add_argument("--wheel", default=None, help="the cnnkit wheel to ship (default: built from this checkout)")
+    x.add_argument("--hidden-tests", default="after_published",
+                   choices=["after_published", "after_due_date", "visible"],
+                   help="when students see the outcome of tests with hidden checks (default after_published)")
+    x.set_defaults(func=_export)
 
     d = sub.add_parser("demo", help="the instructor flow on the sample class (autograder/examples/students/)")
     d.add_argument("--out", default="autograder/out")
@@ -68,8 +86,10 @@ def _errors():
     from cnnkit.grading.authoring.pairing import PairingError
     from cnnkit.grading.cluster import ClusterError
     from cnnkit.grading.executor import SandboxUnavailable
+    from cnnkit.grading.sandbox.identity import RunAsError
 
-    return (FileNotFoundError, ValueError, ConfigError, PairingError, SandboxUnavailable, ClusterError)
+    return (FileNotFoundError, ValueError, ConfigError, PairingError, SandboxUnavailable, RunAsError,
+            ClusterError)
 
 
 def _run(args) -> int:
@@ -84,10 +104,19 @@ def _run(args) -> int:
                      "`dask worker` with --nthreads instead")
     limits = {"cell_timeout": args.cell_timeout, "training_timeout": args.training_timeout,
               "submission_timeout": args.submission_timeout, "memory_mb": args.memory_limit}
+    if (args.run_as or args.referee_as) and not args.no_sandbox:
+        return _fail("--run-as / --referee-as are for grading without the sandbox: add --no-sandbox "
+                     "(the sandbox already runs notebooks as an unprivileged user of their own)")
     try:
-        batch = grade_class(args.submissions, out=args.out, course=_course(args), assignments=args.assignment,
+        from cnnkit.grading.sandbox.identity import RunAs
+
+        run_as = RunAs.lookup(args.run_as) if args.run_as else None
+        referee_as = RunAs.lookup(args.referee_as) if args.referee_as else None
+        course = _course(args)
+        batch = grade_class(args.submissions, out=args.out or course.work, course=course, assignments=args.assignment,
                             workers=args.workers, db_url=args.db, limits=limits, zip_regex=args.zip_regex,
-                            sandbox=not args.no_sandbox, progress=not args.no_progress, scheduler=args.scheduler)
+                            sandbox=not args.no_sandbox, progress=not args.no_progress, run_as=run_as,
+                            referee_as=referee_as, scheduler=args.scheduler)
     except _errors() as exc:
         return _fail(str(exc))
     print(grade_table(batch.results))
@@ -111,6 +140,28 @@ def _release(args) -> int:
                 print(f"bundled {path}")
     except (*_errors(), RuntimeError) as exc:
         return _fail(str(exc))
+    return 0
+
+
+def _export(args) -> int:
+    from cnnkit.grading.gradescope.export import ExportError, export
+
+    try:
+        course = _course(args)
+        path = export(course, args.assignment, args.out, wheel=args.wheel, hidden_visibility=args.hidden_tests)
+    except (*_errors(), ExportError, RuntimeError) as exc:
+        return _fail(str(exc))
+    import json
+
+    manifest = json.loads(path.with_suffix(".json").read_text())
+    print(f"wrote {path}")
+    print(f"On Gradescope: a Programming Assignment, \"Upload your autograder file\": this zip "
+          f"(Ubuntu base image); autograder points: {manifest['autograder_points']:g}.")
+    if manifest["manual"]:
+        print("Add these manually graded questions in Gradescope's outline: "
+              + ", ".join(f"{g} ({p:g} points)" for g, p in manifest["manual"].items()))
+    print(f"Students upload {args.assignment}.ipynb" + "".join(
+        f" and {f}" for f in course.assignment(args.assignment).config.handin.files) + ".")
     return 0
 
 

@@ -12,7 +12,7 @@ from cnnkit._lazy import lazy_exports
 
 _LAZY = {
     "Course": "course", "Assignment": "course", "CourseError": "course", "release": "course",
-    "grade_class": "batch", "BatchResult": "batch", "Result": "result",
+    "grade_class": "batch", "BatchResult": "batch", "Result": "result", "grade_folder": "single", "Graded": "single",
     "instructor_flow": "pipeline", "demo_flow": "pipeline", "expected_scores": "pipeline",
     "calibrate": "calibrate", "build_class": "samples",
 }

@@ -11,6 +11,7 @@ Only where the runs happen differs between the two. A submission never stops the
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from cnnkit.grading import collect, integrity, report
 from cnnkit.grading.course import Course, CourseError, release, sqlite_url
-from cnnkit.grading.executor import RunLimits, make_executor
+from cnnkit.grading.executor import RunLimits, make_executor, readonly_data
 from cnnkit.grading.feedback import Screen, secret_lines
 from cnnkit.grading.grade_one import BatchContext, record_submission, run_submission
 from cnnkit.grading.prepare import TrustedAssignment
@@ -64,9 +65,9 @@ def run_limits(config, overrides: dict | None = None) -> RunLimits:
 class LocalRuns:
     """Runs submissions in this process's threads, each waiting on its own sandboxed kernel."""
 
-    def __init__(self, *, sandbox: bool = True, workers: int = 1, preload=()):
+    def __init__(self, *, sandbox: bool = True, workers: int = 1, preload=(), run_as=None, referee_as=None):
         self.workers = workers
-        self.executor = batch_executor(sandbox, workers, preload)
+        self.executor = batch_executor(sandbox, workers, preload, run_as=run_as, referee_as=referee_as)
         self.sandboxed = self.executor.sandboxed
 
     def referee(self, trusted):
@@ -89,9 +90,12 @@ class LocalRuns:
 
 def grade_class(submissions, *, out, course: Course | None = None, assignments=None, workers=None, db_url=None,
                 limits: dict | None = None, zip_regex=None, sandbox: bool = True, progress: bool = True,
-                preload=(), scheduler: str | None = None) -> BatchResult:
+                preload=(), run_as=None, referee_as=None, scheduler: str | None = None) -> BatchResult:
     """Grade every submission under ``submissions`` (a folder ``<student>/<assignment>/`` or an LMS zip)
     into ``out``: gradebook (``db_url``, default SQLite in ``out``), grades.csv, report, feedback.
+
+    Without the sandbox, ``run_as`` / ``referee_as`` (``RunAs`` users) run the notebooks and the referee
+    as two dedicated unprivileged users (``cnnkit.grading.executor``); notebooks then run one at a time.
     With ``scheduler`` (``tcp://HOST:PORT``) the submissions run on that Dask cluster's workers
     (``workers`` is then the cluster's); everything else happens here, as in a local run."""
     start = time.monotonic()
@@ -106,12 +110,16 @@ def grade_class(submissions, *, out, course: Course | None = None, assignments=N
         unknown = sorted(set(assignments) - set(known))
         if unknown:
             raise CourseError(f"unknown assignment(s) {unknown}: the course {course.source} has {known}")
+    if scheduler and (run_as or referee_as):
+        raise ValueError("run_as / referee_as are for a local run without the sandbox; a Dask cluster's workers "
+                         "grade in their own sandbox")
     if scheduler:
         from cnnkit.grading.cluster.client import DaskRuns
 
         runs = DaskRuns(scheduler, sandbox=sandbox, preload=preload)
     else:
-        runs = LocalRuns(sandbox=sandbox, workers=max(1, workers or os.cpu_count() or 1), preload=preload)
+        runs = LocalRuns(sandbox=sandbox, workers=max(1, workers or os.cpu_count() or 1), preload=preload,
+                         run_as=run_as, referee_as=referee_as)
     try:
         with tempfile.TemporaryDirectory(prefix="cnnkit-grade-") as tmp:
             tmp = Path(tmp)
@@ -119,6 +127,7 @@ def grade_class(submissions, *, out, course: Course | None = None, assignments=N
             wanted = sorted({s.assignment for s in subs} & set(known))
             skipped = [s for s in subs if s.assignment not in known]
             subs = [s for s in subs if s.assignment in known]
+            _keep_submitted(subs, out)
             release(course, wanted, release_dir=tmp / "release", db_url=db_url)  # cells + hidden tests → gradebook
             trusted = {a.name: TrustedAssignment.build(a, tmp / "release" / a.name) for a in course.assignments(wanted)}
             referee = runs.referee(trusted)
@@ -146,18 +155,28 @@ def grade_class(submissions, *, out, course: Course | None = None, assignments=N
     return batch
 
 
-def batch_executor(sandbox: bool, parallel: int, preload=()):
+def batch_executor(sandbox: bool, parallel: int, preload=(), run_as=None, referee_as=None):
     """The executor for ``parallel`` submissions at once on this machine (a local run, or one Dask worker):
     the cores shared between them, the dataset cache read-only in every sandbox (the referee measures on it)."""
-    return make_executor(sandbox, readonly=_readonly_data(), threads=max(1, (os.cpu_count() or 1) // parallel),
-                         preload=preload)
+    return make_executor(sandbox, readonly=readonly_data(), threads=max(1, (os.cpu_count() or 1) // parallel),
+                         preload=preload, run_as=run_as, service_as=referee_as)
 
 
-def _readonly_data() -> list[Path]:
-    from cnnkit.data.paths import data_root
-
-    root = data_root()
-    return [root] if root.is_dir() else []
+def _keep_submitted(subs, out: Path) -> None:
+    """The submissions as handed in, in nbgrader's ``submitted/<student>/<assignment>/`` layout (formgrader
+    counts and shows them); regular files only — a symbolic link is never followed or kept."""
+    for sub in subs:
+        dest = out / "submitted" / sub.student / sub.assignment
+        if dest.resolve() == Path(sub.path).resolve():
+            continue  # grading the submitted folder itself: it is already there, and must not be touched
+        if dest.exists():
+            shutil.rmtree(dest)
+        for path in sorted(Path(sub.path).rglob("*")):
+            if path.is_symlink() or not path.is_file():
+                continue
+            target = dest / path.relative_to(sub.path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
 
 
 def _collect(submissions, course: Course, assignments, dest, zip_regex):

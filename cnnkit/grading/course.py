@@ -143,6 +143,9 @@ def configure(c, *, root, source=None, release=None, work=None, db_url=None) -> 
     c.CourseDirectory.submitted_directory = str(work / "submitted")
     c.CourseDirectory.autograded_directory = str(work / "autograded")
     c.CourseDirectory.feedback_directory = str(work / "feedback")
+    # formgrader looks for an exchange; cnnkit collects submissions itself, so an empty one suffices
+    c.Exchange.root = str(work / "exchange")
+    (work / "exchange").mkdir(parents=True, exist_ok=True)
     if db_url is None:
         work.mkdir(parents=True, exist_ok=True)  # SQLite will not create the folder of its file
     c.CourseDirectory.db_url = db_url or sqlite_url(work / "gradebook.db")

@@ -1,7 +1,9 @@
 """Where a submission's notebook runs: in a bubblewrap sandbox (the default) or, with ``--no-sandbox``,
-in a plain local kernel. Either way the client is the grader's own (outside the kernel's reach), the
-kernel is ``cnnkit.grading.kernel``, outputs are capped as they arrive and a watchdog enforces the
-memory, time, process and disk budgets over everything the kernel starts (``cnnkit.grading.sandbox``).
+in a plain local kernel — as an unprivileged user of its own when ``run_as`` names one (where there
+is no bubblewrap but the grader is root: a Gradescope container). Either way the client is the
+grader's own (outside the kernel's reach), the kernel is ``cnnkit.grading.kernel``, outputs are
+capped as they arrive and a watchdog enforces the memory, time, process and disk budgets over
+everything the kernel starts (``cnnkit.grading.sandbox``).
 """
 
 from __future__ import annotations
@@ -9,12 +11,13 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from cnnkit.grading.sandbox.support import SandboxUnavailable
 
-__all__ = ["RunLimits", "Execution", "Executor", "SandboxUnavailable", "make_executor", "KERNEL_ARGV"]
+__all__ = ["RunLimits", "Execution", "Executor", "SandboxUnavailable", "make_executor", "readonly_data", "KERNEL_ARGV"]
 
 KERNEL_ARGV = [sys.executable, "-m", "cnnkit.grading.kernel", "-f", "{connection_file}"]
 REFEREE_ARGV = [sys.executable, "-m", "cnnkit.grading.referee"]
@@ -50,14 +53,30 @@ class Execution:
 
 
 class Executor:
-    """Runs notebooks (and the referee) for one grading batch, sandboxed unless ``sandbox`` is False."""
+    """Runs notebooks (and the referee) for one grading batch, sandboxed unless ``sandbox`` is False.
 
-    def __init__(self, *, sandbox: bool = True, readonly=(), env=None, threads: int = 1, preload=()):
+    Without the sandbox, ``run_as`` (a :class:`~cnnkit.grading.sandbox.identity.RunAs`) runs each
+    notebook as that dedicated user — one run at a time, since every process of the user is killed
+    when a run ends — and ``service_as`` runs the referee as another one, so a notebook can neither
+    read the referee's files nor touch its process.
+    """
+
+    def __init__(self, *, sandbox: bool = True, readonly=(), env=None, threads: int = 1, preload=(),
+                 run_as=None, service_as=None):
+        if sandbox and (run_as is not None or service_as is not None):
+            raise ValueError("run_as / service_as are for grading without the sandbox (bubblewrap already runs "
+                             "notebooks as an unprivileged user of their own)")
+        if run_as is not None and service_as is not None and run_as.uid == service_as.uid:
+            raise ValueError(f"the notebooks and the referee need two different users (both are {run_as.name}): "
+                             "a notebook could otherwise read the referee's files or signal it")
         self.sandboxed = sandbox
         self.readonly = tuple(Path(p) for p in readonly)
         self.env = dict(env or {})
         self.threads = threads
         self.preload = tuple(preload)
+        self.run_as = run_as
+        self.service_as = service_as
+        self._one_at_a_time = threading.Lock() if run_as is not None else None
 
     def kernel_env(self, preload=()) -> dict:
         from cnnkit.quiet import quiet_environment
@@ -81,6 +100,15 @@ class Executor:
         from cnnkit.grading.sandbox.execute import execute_notebook
         from cnnkit.grading.sandbox.outputs import OutputLimits
 
+        if self._one_at_a_time is not None:
+            with self._one_at_a_time:
+                return self._run(nb, files, limits, preload)
+        return self._run(nb, files, limits, preload)
+
+    def _run(self, nb, files: dict[str, Path], limits: RunLimits, preload=()) -> Execution:
+        from cnnkit.grading.sandbox.execute import execute_notebook
+        from cnnkit.grading.sandbox.outputs import OutputLimits
+
         work = Path(tempfile.mkdtemp(prefix="cnk-sub-"))
         try:
             for name, path in files.items():
@@ -89,7 +117,7 @@ class Executor:
                 nb, self._policy(preload, workdir=work), cell_timeout=limits.cell_timeout, timeout_func=limits.cell_budget,
                 submission_timeout=limits.submission_timeout, memory_limit_mb=limits.memory_mb,
                 output_limits=OutputLimits(limits.output_cell_kb * 1024, limits.output_notebook_kb * 1024),
-                kernel_cmd=KERNEL_ARGV, disk_limit_mb=limits.disk_mb, sandbox=self.sandboxed)
+                kernel_cmd=KERNEL_ARGV, disk_limit_mb=limits.disk_mb, sandbox=self.sandboxed, run_as=self.run_as)
             imports = float(((result.kernel_info or {}).get("cnnkit") or {}).get("preload_seconds", 0.0))
             phases = {"kernel start": max(0.0, result.startup_seconds - imports), "imports": imports,
                       "cells": max(0.0, result.seconds - result.startup_seconds - result.shutdown_seconds),
@@ -104,7 +132,7 @@ class Executor:
         from cnnkit.grading.sandbox.service import SandboxedService
 
         return SandboxedService(REFEREE_ARGV, self._policy(inbox=inbox), memory_limit_mb=memory_limit_mb,
-                                sandbox=self.sandboxed)
+                                sandbox=self.sandboxed, run_as=self.service_as)
 
     def close(self) -> None:
         pass
@@ -112,9 +140,21 @@ class Executor:
 
 def make_executor(sandbox: bool = True, **kwargs) -> Executor:
     """The executor for a grading run; with ``sandbox`` it first checks that bubblewrap works here and
-    raises :class:`SandboxUnavailable` (naming the case and the fix) if it does not."""
+    raises :class:`SandboxUnavailable` (naming the case and the fix) if it does not; with ``run_as`` /
+    ``service_as`` it checks that this process can switch to those users (``RunAsError`` if not)."""
     if sandbox:
         from cnnkit.grading.sandbox.support import require
 
         require()
+    for user in (kwargs.get("run_as"), kwargs.get("service_as")):
+        if user is not None:
+            user.require()
     return Executor(sandbox=sandbox, **kwargs)
+
+
+def readonly_data() -> list[Path]:
+    """The dataset cache, when there is one: bound read-only into every sandbox (notebooks and referee)."""
+    from cnnkit.data.paths import data_root
+
+    root = data_root()
+    return [root] if root.is_dir() else []

@@ -1,5 +1,5 @@
-"""Training essentials: seeding, compile/fit with course defaults, JSON history, test-set metrics, the demo,
-and training under tf.distribute (``fit_distributed``: several GPUs or machines, TensorFlow only).
+"""Training essentials: seeding, compile/fit with course defaults, the fast recipe, JSON history, test-set
+metrics, the demo, and training under tf.distribute (``fit_distributed``: several GPUs or machines, TensorFlow only).
 
 Imported lazily so ``import cnnkit.train`` does not load TensorFlow.
 """
@@ -10,6 +10,11 @@ _LAZY = {
     "set_seed": "seed",
     "compile_classifier": "training",
     "fit": "training",
+    "Recipe": "recipe",
+    "fit_with_recipe": "recipe",
+    "recompile_with_recipe": "recipe",
+    "recalibrate_batchnorm": "precise_bn",
+    "PreciseBatchNorm": "precise_bn",
     "save_history": "history",
     "load_history": "history",
     "history_dict": "history",

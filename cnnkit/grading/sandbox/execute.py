@@ -111,7 +111,7 @@ def execute_notebook(nb: NotebookNode, policy: SandboxPolicy, *, cell_timeout: f
                      on_cell: Callable[[int, NotebookNode], None] | None = None,
                      max_processes: int = 256, disk_limit_mb: int | None = 1024,
                      interrupt_grace: float = INTERRUPT_GRACE, startup_timeout: float = 60,
-                     bwrap: str | None = None, sandbox: bool = True) -> ExecutionResult:
+                     bwrap: str | None = None, sandbox: bool = True, run_as=None) -> ExecutionResult:
     """Execute ``nb`` (in place) in a sandbox made from ``policy``; see the module docstring.
 
     ``timeout_func(cell)`` gives a cell's own timeout (default ``cell_timeout``); ``on_cell(index,
@@ -122,27 +122,32 @@ def execute_notebook(nb: NotebookNode, policy: SandboxPolicy, *, cell_timeout: f
     each process's RLIMIT_DATA is ``memory_limit_mb`` (so one huge allocation is a MemoryError
     in the cell; the watchdog still sums the whole tree). Raises ``SandboxUnavailable`` when
     bwrap cannot run here (the message names the fix). ``sandbox=False`` is
-    ``--no-sandbox``: no bwrap (the kernel sees the host), every limit above still enforced.
+    ``--no-sandbox``: no bwrap (the kernel sees the host), every limit above still enforced;
+    ``run_as`` (with ``sandbox=False``) runs the kernel as that unprivileged user, and every process
+    the user still has when the run ends is killed (``identity.sweep``): the user must be dedicated
+    to this run.
     """
     return asyncio.run(_execute(nb, policy, cell_timeout=cell_timeout, timeout_func=timeout_func,
                                 submission_timeout=submission_timeout, memory_limit_mb=memory_limit_mb,
                                 output_limits=output_limits, kernel_cmd=kernel_cmd, on_cell=on_cell,
                                 max_processes=max_processes, disk_limit_mb=disk_limit_mb,
                                 interrupt_grace=interrupt_grace, startup_timeout=startup_timeout, bwrap=bwrap,
-                                sandbox=sandbox))
+                                sandbox=sandbox, run_as=run_as))
 
 
 async def _execute(nb, policy, *, cell_timeout, timeout_func, submission_timeout, memory_limit_mb,
                    output_limits, kernel_cmd, on_cell, max_processes, disk_limit_mb, interrupt_grace,
-                   startup_timeout, bwrap, sandbox) -> ExecutionResult:
+                   startup_timeout, bwrap, sandbox, run_as=None) -> ExecutionResult:
     start = time.monotonic()
     if sandbox:
         require(bwrap)
+    elif run_as is not None:
+        log.info("running the notebook without the sandbox, as the unprivileged user %s", run_as.name)
     else:
         log.warning("running the notebook WITHOUT the sandbox: its code can read and change this machine")
     if policy.max_data_mb is None:  # one process alone may not allocate past the whole budget
         policy = replace(policy, max_data_mb=memory_limit_mb)
-    km = SandboxedKernelManager(policy, kernel_cmd=kernel_cmd, bwrap=bwrap, sandbox=sandbox,
+    km = SandboxedKernelManager(policy, kernel_cmd=kernel_cmd, bwrap=bwrap, sandbox=sandbox, run_as=run_as,
                                 max_message_bytes=output_limits.per_cell_bytes + FRAME_SLACK)
     client = SandboxNotebookClient(
         nb, km, output_limits, timeout=cell_timeout, timeout_func=timeout_func, allow_errors=True,
@@ -199,6 +204,12 @@ async def _execute(nb, policy, *, cell_timeout, timeout_func, submission_timeout
                 await km.cleanup_resources()
         finally:
             km.remove_run_dir()
+            if run_as is not None:  # what the sandbox's PID namespace does: nothing of the run outlives it
+                from cnnkit.grading.sandbox.identity import sweep
+
+                left = sweep(run_as)
+                if left:
+                    log.info("killed %d leftover process(es) of %s after the run", len(left), run_as.name)
     end = time.monotonic()
     return ExecutionResult(nb, stopped, end - start,
                            peak_memory_mb=(watchdog.peak_rss / 2**20) if watchdog else 0.0,

@@ -144,13 +144,18 @@ class SandboxedKernelManager(AsyncKernelManager):
     The connection file and IPC sockets live in ``self.run_dir`` (``/tmp/cnk-PID-XXXXXXXX``), bound
     read-write into the sandbox at the same path; ``cleanup_resources`` kills the whole tree and
     removes the folder. ``kernel_cmd`` defaults to ipykernel with its messages capped.
-    ``sandbox=False`` (``--no-sandbox``) runs the same kernel without bwrap, every other limit kept.
+    ``sandbox=False`` (``--no-sandbox``) runs the same kernel without bwrap, every other limit kept;
+    with ``run_as`` too, as that unprivileged user (``cnnkit.grading.sandbox.identity``), which is
+    handed the per-run folder and the work folder.
     """
 
     max_message_bytes = Integer(2**20 + FRAME_SLACK, help="Largest frame accepted from the kernel.")
 
     def __init__(self, policy: SandboxPolicy, *, kernel_cmd=None, bwrap: str | None = None, sandbox: bool = True,
-                 **kwargs):
+                 run_as=None, **kwargs):
+        if sandbox and run_as is not None:
+            raise ValueError("run_as is for grading without the sandbox (bubblewrap already runs the kernel as "
+                             "an unprivileged user of its own)")
         run_dir = new_run_dir()
         kwargs.setdefault("max_message_bytes", 2**20 + FRAME_SLACK)
         super().__init__(transport="ipc", ip=str(run_dir / "k"), connection_file=str(run_dir / "kernel.json"),
@@ -160,6 +165,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.policy = replace(policy, runtime_dir=run_dir, env=env)
         self.bwrap = bwrap
         self.sandbox = sandbox
+        self.run_as = run_as
         self.sandbox_pid: int | None = None
         self.sandbox_process: psutil.Process | None = None
         self._log: TailReader | None = None
@@ -182,7 +188,11 @@ class SandboxedKernelManager(AsyncKernelManager):
             env, cwd = {"PATH": "/usr/bin:/bin"}, str(self.run_dir)
             kw["independent"] = True
         else:
-            argv, env, cwd = unsandboxed(self.policy, kernel_cmd)
+            argv, env, cwd = unsandboxed(self.policy, kernel_cmd, self.run_as)
+            if self.run_as is not None:  # its sockets, connection file and work folder become the user's
+                from cnnkit.grading.sandbox.identity import hand_over
+
+                hand_over(self.run_as, *(p for p in (self.run_dir, self.policy.workdir) if p is not None))
         read, write = os.pipe()
         self._log = TailReader(read)
         kw.update(env=env, stdin=subprocess.DEVNULL, stdout=write, stderr=write, cwd=cwd)

@@ -215,10 +215,23 @@ def _rlimits(policy: SandboxPolicy) -> list[str]:
     return limits
 
 
-def unsandboxed(policy: SandboxPolicy, argv: Sequence[str]) -> tuple[list[str], dict[str, str], str]:
+def unsandboxed(policy: SandboxPolicy, argv: Sequence[str], run_as=None) -> tuple[list[str], dict[str, str], str]:
     """(argv, env, cwd) to run ``argv`` WITHOUT the sandbox (``--no-sandbox``): the same file-size cap,
-    thread counts and extra variables, the grader's environment, the work folder as cwd."""
+    thread counts and extra variables, the grader's environment, the work folder as cwd.
+
+    With ``run_as`` (a :class:`~cnnkit.grading.sandbox.identity.RunAs`) the process runs as that
+    unprivileged user instead, with the sandbox's own environment (nothing inherited from the grader)
+    and the work folder (or the inbox) as its home; the caller hands those folders over first.
+    """
     prlimit = shutil.which("prlimit", path="/usr/bin:/bin") or "prlimit"
+    if run_as is not None:
+        from cnnkit.grading.sandbox.identity import setpriv_argv, user_env
+
+        home = policy.workdir or policy.inbox
+        if home is None:
+            raise ValueError("running as another user needs a folder of its own: give the policy a workdir or an inbox")
+        env = user_env(sandbox_env(policy), run_as, home)
+        return [prlimit, *_rlimits(policy), "--", *setpriv_argv(run_as, argv)], env, str(home)
     env = dict(os.environ)
     env.update({k: v for k, v in sandbox_env(policy).items()
                 if k.endswith("_THREADS") or k in ("MPLBACKEND", "TF_CPP_MIN_LOG_LEVEL", "PYTHONNOUSERSITE")})

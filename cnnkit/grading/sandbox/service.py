@@ -5,7 +5,8 @@ object per line on its stdin and reads one JSON line back from its stdout (``req
 restarts the process if it died, kills it past a request's timeout or its memory limit, and kills
 its whole tree on ``close``. Files for it go in ``policy.inbox`` (read-only inside, at
 ``/home/student/inbox``): ``put`` copies one in and returns the path the service sees.
-The service side is ``serve(handler)``: it keeps stdout for replies only.
+The service side is ``serve(handler)``: it keeps stdout for replies only. Without the sandbox,
+``run_as`` runs it as an unprivileged user of its own, which is handed the inbox (and nothing else).
 """
 
 from __future__ import annotations
@@ -42,12 +43,16 @@ class SandboxedService:
     """One sandboxed helper process; ``request(dict, timeout) -> dict``. Use as a context manager."""
 
     def __init__(self, argv: Sequence[str], policy: SandboxPolicy, *, memory_limit_mb: int | None = None,
-                 max_reply_bytes: int = 1 << 20, bwrap: str | None = None, sandbox: bool = True):
+                 max_reply_bytes: int = 1 << 20, bwrap: str | None = None, sandbox: bool = True, run_as=None):
+        if sandbox and run_as is not None:
+            raise ValueError("run_as is for services without the sandbox (bubblewrap already runs them as an "
+                             "unprivileged user of their own)")
         self.argv = list(argv)
         if memory_limit_mb is not None and policy.max_data_mb is None:
             policy = replace(policy, max_data_mb=memory_limit_mb)
         self.policy = policy
         self.sandbox = sandbox
+        self.run_as = run_as
         self.memory_limit_mb = memory_limit_mb
         self.max_reply_bytes = max_reply_bytes
         self.bwrap = bwrap
@@ -71,7 +76,11 @@ class SandboxedService:
             argv = bwrap_argv(self.policy, self.argv, bwrap=self.bwrap, files=matplotlib_font_list(self.bwrap))
             env, cwd = {"PATH": "/usr/bin:/bin"}, None
         else:  # --no-sandbox: the same process, limits and protocol, on the host
-            argv, env, cwd = unsandboxed(self.policy, self.argv)
+            argv, env, cwd = unsandboxed(self.policy, self.argv, self.run_as)
+            if self.run_as is not None and self.policy.inbox is not None:
+                from cnnkit.grading.sandbox.identity import hand_over
+
+                hand_over(self.run_as, self.policy.inbox)
         try:
             self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=write,
                                           env=env, cwd=cwd, start_new_session=True)
