@@ -1,5 +1,6 @@
 """Grading throughput: plain serial ``nbgrader autograde`` against ``cnnkit grade run`` (sandbox on), same class,
-same command. Prints seconds and submissions per minute for each, the ratio, and where cnnkit's time goes.
+same command. Prints seconds and submissions per minute for each, the ratio, the sandbox's cost (the same
+class graded again with ``--no-sandbox``) and where cnnkit's time goes.
 
     .venv/bin/python benchmarks/grading.py                      # the sample class (every assignment)
     .venv/bin/python benchmarks/grading.py --synthetic 30       # 30 honest notebook-03 submissions
@@ -93,6 +94,8 @@ def main(argv=None) -> int:
                         help="grade N honest notebook-03 submissions instead of the sample class")
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--skip-serial", action="store_true", help="only time cnnkit grade run")
+    parser.add_argument("--skip-no-sandbox", action="store_true",
+                        help="do not grade the class a second time without the sandbox (its cost is then not shown)")
     args = parser.parse_args(argv)
     course = Course(ROOT)
     with tempfile.TemporaryDirectory(prefix="cnnkit-bench-") as tmp:
@@ -110,13 +113,28 @@ def main(argv=None) -> int:
         start = time.perf_counter()
         batch = grade_class(subs, out=tmp / "cnnkit", course=course, workers=args.workers, progress=False)
         t_cnnkit = time.perf_counter() - start
+        t_open = None
+        if not args.skip_no_sandbox:
+            start = time.perf_counter()
+            open_batch = grade_class(subs, out=tmp / "cnnkit-no-sandbox", course=course, workers=args.workers,
+                                     progress=False, sandbox=False)
+            t_open = time.perf_counter() - start
+            on = {key: (r.score, r.status) for key, r in batch.by_key().items()}
+            changed = [key for key, r in open_batch.by_key().items() if (r.score, r.status) != on[key]]
+            if changed:
+                print(f"NOTE: without the sandbox these scored differently: {changed}")
         rate = lambda seconds: 60 * n / seconds  # noqa: E731
         if t_serial is not None:
             print(f"plain serial nbgrader autograde:  {t_serial:7.1f} s  {rate(t_serial):6.1f} submissions/min")
         print(f"cnnkit grade run (sandbox {'on' if batch.sandboxed else 'OFF'}):   {t_cnnkit:7.1f} s  "
               f"{rate(t_cnnkit):6.1f} submissions/min")
+        if t_open is not None:
+            print(f"cnnkit grade run --no-sandbox:    {t_open:7.1f} s  {rate(t_open):6.1f} submissions/min")
         if t_serial is not None:
             print(f"ratio (serial / cnnkit):          {t_serial / t_cnnkit:7.2f}x")
+        if t_open is not None:
+            print(f"sandbox cost (on / off):          {t_cnnkit / t_open:7.2f}x  "
+                  f"({100 * (t_cnnkit / t_open - 1):+.0f}%)")
         print("where cnnkit's time goes, per submission (phases overlap across workers):")
         print(phase_table(batch.results))
     return 0

@@ -53,21 +53,11 @@ def quiet_environment(min_log_level: int = MIN_LOG_LEVEL) -> dict[str, str]:
     """Environment variables for a process that will import TensorFlow (e.g. a grading kernel).
 
     They hide TensorFlow's later C++ INFO/WARNING lines but not the import-time ones, which only
-    :func:`quiet_tensorflow` (or :func:`kernel_arguments`) removes.
+    :func:`quiet_tensorflow` removes.
     """
     current = os.environ.get(LOG_LEVEL_ENV, "")
     level = max(min_log_level, int(current)) if current.isdigit() else min_log_level
     return {LOG_LEVEL_ENV: str(level)}
-
-
-def kernel_arguments() -> list[str]:
-    """ipykernel arguments that run :func:`quiet_tensorflow` as the kernel starts, before any cell.
-
-    For nbclient / nbgrader's ``Execute`` preprocessor: ``extra_arguments=kernel_arguments()``
-    (``c.Execute.extra_arguments`` in an nbgrader config). Nothing is added to the user namespace.
-    """
-    line = "__import__('cnnkit.quiet', fromlist=['_']).quiet_tensorflow()"
-    return [f"--IPKernelApp.exec_lines={line}"]
 
 
 def quiet_tensorflow(min_log_level: int = MIN_LOG_LEVEL) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import statistics
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from cnnkit.grading.calibrate import calibrate, threshold_from
+from cnnkit.checks import handin_only
+from cnnkit.grading.calibrate import calibrate, run_notebook, threshold_from
 from cnnkit.grading.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,3 +50,18 @@ def test_calibration_writes_the_record_into_assignment_toml_and_keeps_its_commen
                                                        "instructor/calibration/seed1.keras")
     assert all((a.folder / m).is_file() for m in fresh.models)
     assert 0.8 < fresh.min <= fresh.max <= 1.0
+
+
+def test_training_for_the_hand_in_files_tells_the_notebook_so():
+    """run_notebook (calibration, sample students' models) sets CNNKIT_HANDIN_ONLY, and seed and budget, in
+    the kernel, so comparison cells can skip training what is not handed in; the caller's environment is
+    restored afterwards."""
+    a = Course(ROOT / "tests" / "fixtures" / "course").assignment("fixture-model")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import json, os\nfrom cnnkit.checks import handin_only\n"
+        "json.dump({'handin_only': handin_only(), 'seed': os.environ.get('CNNKIT_SEED'), "
+        "'budget': os.environ.get('CNNKIT_BUDGET')}, open('model.keras', 'w'))")])
+    before = os.environ.get("CNNKIT_HANDIN_ONLY")
+    files = run_notebook(a, nb, seed=5, budget="small", timeout=120)
+    assert json.loads(files["model.keras"].read_text()) == {"handin_only": True, "seed": "5", "budget": "small"}
+    assert os.environ.get("CNNKIT_HANDIN_ONLY") == before and not handin_only()

@@ -43,21 +43,39 @@ def test_environment_installs_the_package_with_declared_extras():
     assert {"cpu", "dev"} <= wanted
 
 
+def _environment_extras() -> set[str]:
+    m = re.fullmatch(r"-e \.\[([\w,]+)\]", _pip_section(_environment())[0])
+    return set(m.group(1).split(",")) if m else set()
+
+
 def test_makefile_installs_the_same_extras_as_environment():
     makefile = (ROOT / "Makefile").read_text()
-    m = re.search(r"^EXTRAS\s*:=\s*\$\(if \$\(GPU\),gpu,cpu\),(\w+)", makefile, re.M)
-    assert m and m.group(1) == "dev", "Makefile EXTRAS should be cpu|gpu plus dev, as environment.yml"
+    m = re.search(r"^EXTRAS\s*:=\s*\$\(if \$\(GPU\),gpu,cpu\),([\w,]+)", makefile, re.M)
+    assert m, "Makefile should set EXTRAS := $(if $(GPU),gpu,cpu),<the other extras>"
+    assert {"cpu", *m.group(1).split(",")} == _environment_extras(), (
+        f"Makefile installs cpu|gpu,{m.group(1)}; environment.yml installs {sorted(_environment_extras())}")
     assert 'pip install -q -e ".[$(EXTRAS)]"' in makefile
+
+
+def _names(requirements) -> set[str]:
+    return {re.split(r"[<>=\[ ;]", d)[0].lower() for d in requirements}
 
 
 def test_declared_dependencies_cover_the_stack():
     project = _pyproject()["project"]
-    names = {re.split(r"[<>=\[ ]", d)[0].lower() for d in project["dependencies"]}
-    assert {"keras", "tensorflow-datasets", "nbgrader", "matplotlib", "scikit-learn"} <= names
+    base = _names(project["dependencies"])
     extras = project["optional-dependencies"]
-    assert any(d.startswith("tensorflow-cpu") for d in extras["cpu"])
+    # Students install the base package (plus cpu|gpu): the library, no instructor tools. nbgrader
+    # would pull notebook>=7.2, which clashes with Colab's pinned notebook (issue 10).
+    assert {"keras", "numpy", "matplotlib", "scikit-learn"} <= base
+    assert not base & {"nbgrader", "jupytext", "tensorflow", "tensorflow-cpu", "tensorflow-datasets"}, base
+    # TensorFlow resolves everywhere: tensorflow-cpu has no macOS wheels, so macOS gets plain tensorflow.
+    assert 'tensorflow-cpu>=2.16,<3; sys_platform != "darwin"' in extras["cpu"]
+    assert 'tensorflow>=2.16,<3; sys_platform == "darwin"' in extras["cpu"]
     assert any(d.startswith("tensorflow[and-cuda]") for d in extras["gpu"])
-    assert any(d.startswith("pytest") for d in extras["dev"])
+    assert {"nbgrader", "jupytext", "tomlkit", "tensorflow-datasets"} <= _names(extras["instructor"])
+    assert {"pytest", "pytest-xdist", "playwright"} <= _names(extras["dev"])
+    assert {"cpu", "instructor", "dev"} <= _environment_extras(), "the development environment lacks an extra"
 
 
 def test_readme_opens_with_the_two_commands_and_ci_calls_the_test_one():

@@ -15,11 +15,10 @@ from unittest import mock
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from traitlets.config import Config
 
-from cnnkit.grading.execute import TaggedExecute
+from cnnkit.grading.executor import Executor, RunLimits
 
-from cnnkit.quiet import STARTUP_MARKERS, filter_startup_lines, kernel_arguments, quiet_environment
+from cnnkit.quiet import STARTUP_MARKERS, filter_startup_lines, quiet_environment
 
 #: what a student's notebook does after set-up: imports, a tiny fit, predict, XLA, a TF error
 STUDENT_CELLS = [
@@ -50,14 +49,13 @@ def _kernel_env(**extra):
 def _run_notebook(cells, env, grading=False):
     """Execute ``cells`` in a fresh python3 kernel; return one text line per output line, per cell.
 
-    ``grading``: through the autograder's preprocessor, configured as its nbgrader config would be.
+    ``grading``: on the autograder's own kernel (``cnnkit.grading.kernel``, Keras preloaded as for an
+    assignment that uses TensorFlow), outside the sandbox so the test needs no bubblewrap.
     """
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     if grading:
-        config = Config()
-        config.Execute.extra_arguments = kernel_arguments()
         with mock.patch.dict(os.environ, env, clear=True):  # the kernel inherits it, as in the grader
-            TaggedExecute(config=config, timeout=120).preprocess(nb, {})
+            nb = Executor(sandbox=False).run(nb, {}, RunLimits(), preload=("keras",)).nb
     else:
         NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute(env=env)
     outputs = []
@@ -108,8 +106,8 @@ def test_first_cell_quiet_tensorflow_silences_the_kernel():
 
 @pytest.mark.slow
 def test_grading_kernel_is_quiet_before_the_first_cell():
-    """``c.Execute.extra_arguments = kernel_arguments()`` and quiet_environment() make the grading
-    kernel quiet even for a submission that never calls quiet_tensorflow()."""
+    """The grading kernel preloads Keras quietly (and quiet_environment() is its environment), so it is
+    quiet even for a submission that never calls quiet_tensorflow()."""
     cells = ["import sys\nprint('tensorflow' in sys.modules, [n for n in dir() if 'quiet' in n])",
              *STUDENT_CELLS]
     outputs = _run_notebook(cells, _kernel_env(**quiet_environment()), grading=True)

@@ -18,7 +18,7 @@ _LAZY = {
     "param_formula": "compare", "shape_formula": "compare",
     "fixed_input": "probes", "fixed_weights": "probes", "probe": "probes", "compare_probes": "probes",
     "fit_or_load": "trained", "load_submitted": "trained", "load_status": "trained",
-    "is_autograding": "trained", "LoadStatus": "trained",
+    "is_autograding": "trained", "handin_only": "trained", "LoadStatus": "trained",
     "ready": "setup",
     "config": "assignment", "load_config": "assignment", "AssignmentConfig": "assignment",
     "ConfigError": "assignment", "seed": "assignment",

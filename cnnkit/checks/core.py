@@ -167,6 +167,12 @@ def fmt_shape_tuple(shape) -> str:
 
 
 def _all_layers(model):
+    """Every layer inside ``model``: nested models' layers and the sublayers a custom layer tracks
+    (a home-made layer wrapping ``DepthwiseConv2D`` is still built from ``DepthwiseConv2D``)."""
+    flatten = getattr(model, "_flatten_layers", None)  # Keras 3 layers and models
+    if flatten is not None:
+        yield from flatten(include_self=not hasattr(model, "layers"), recursive=True)
+        return
     for layer in getattr(model, "layers", []):
         yield layer
         if hasattr(layer, "layers") and layer is not model:

@@ -59,7 +59,10 @@ def ready(folder=None, *, echo=print) -> bool:
         return True
     problems = [p for p in (_dataset_problem(name) for name in datasets) if p]
     versions = [f"cnnkit {cnnkit.__version__}", f"Python {sys.version.split()[0]}"]
-    if tensorflow:
+    backend = _backend_problem() if tensorflow else None
+    if backend:
+        problems.insert(0, backend)
+    elif tensorflow:
         import keras
 
         versions.append(f"Keras {keras.__version__} ({keras.backend.backend()})")
@@ -69,6 +72,21 @@ def ready(folder=None, *, echo=print) -> bool:
     if not problems:
         echo("ready.")
     return not problems
+
+
+def _backend_problem() -> str | None:
+    """Keras is installed with the kit, but the backend it runs on is not: name it and the install line."""
+    import importlib.util
+
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend, backend)
+    if importlib.util.find_spec(module) is not None:
+        return None
+    if module == "tensorflow":
+        fix = ('pip install tensorflow' if sys.platform == "darwin" else
+               'pip install tensorflow-cpu   (or "cnnkit-*.whl[cpu]"; with an NVIDIA GPU on Linux: "cnnkit-*.whl[gpu]")')
+        return f"TensorFlow, which Keras runs on here, is not installed: {fix}, then restart the kernel"
+    return f"Keras's backend {backend!r} (KERAS_BACKEND) is not installed: pip install {module}, then restart the kernel"
 
 
 def _dataset_problem(name: str) -> str | None:

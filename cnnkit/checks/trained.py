@@ -15,7 +15,11 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["LoadStatus", "fit_or_load", "load_submitted", "load_status", "is_autograding"]
+__all__ = ["LoadStatus", "fit_or_load", "load_submitted", "load_status", "is_autograding", "handin_only",
+           "HANDIN_ONLY_ENV"]
+
+# Set by the course while it runs a notebook only for the files it hands in (calibration, sample students).
+HANDIN_ONLY_ENV = "CNNKIT_HANDIN_ONLY"
 
 _STATUS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -36,6 +40,12 @@ class LoadStatus:
 def is_autograding() -> bool:
     """True while nbgrader autogrades or validates the notebook."""
     return bool(os.environ.get("NBGRADER_EXECUTION"))
+
+
+def handin_only() -> bool:
+    """True while the course runs the notebook only for its hand-in files (calibration, sample students'
+    models): cells that train extra models just to compare them can skip, as they do while grading."""
+    return bool(os.environ.get(HANDIN_ONLY_ENV))
 
 
 def load_status(model) -> LoadStatus | None:

@@ -54,7 +54,9 @@ def _new(args) -> int:
     except (ValueError, FileExistsError, FileNotFoundError) as exc:
         return _fail(str(exc))
     print(f"created {folder}: edit {args.name}.pct.py (or the .ipynb in JupyterLab), then "
-          f"`cnnkit assignment check {args.name}` and `cnnkit grade release {args.name}`")
+          f"`cnnkit assignment sync {args.name}`, `cnnkit grade release {args.name}` (after "
+          f"`cnnkit assignment calibrate {args.name}` if it grades a trained model) and "
+          f"`cnnkit assignment check {args.name}`")
     return 0
 
 

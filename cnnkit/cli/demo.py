@@ -22,8 +22,10 @@ def register(subparsers) -> None:
     parser.add_argument("--epochs", type=int, default=2, help="training epochs (default 2)")
     parser.add_argument("--train-subset", type=int, default=None, metavar="N",
                         help="train on N randomly chosen training images (default: all 60,000)")
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--batch-size", type=int, default=128, help="images per step (default 128)")
+    parser.add_argument("--seed", type=int, default=0, help="seeds weights, shuffling and dropout (default 0)")
+    parser.add_argument("--plain", action="store_true",
+                        help="train with plain model.fit instead of the course's recipe (cnnkit.train.fit_with_recipe)")
     parser.add_argument("--out", default="runs/demo", metavar="DIR", help="output folder (default runs/demo)")
     parser.add_argument("--workers", type=int, default=None,
                         help="parallel grading workers (default: one per CPU core)")
@@ -58,7 +60,7 @@ def _run(args) -> int:
         steps.append(Step("instructor flow: release, autograde the sample class, grade table",
                           grade_sample_class))
     try:
-        run_demo(out=args.out, epochs=args.epochs, train_subset=args.train_subset,
+        run_demo(out=args.out, epochs=args.epochs, train_subset=args.train_subset, recipe=not args.plain,
                  batch_size=args.batch_size, seed=args.seed, steps=steps)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -12,13 +12,18 @@ def register(subparsers) -> None:
                                                "history, curves, confusion matrix, metrics and model to --out.")
     parser.add_argument("model", metavar="MODEL", help="registered model name, e.g. SimpleCNN, LeNet5, ResNet18")
     parser.add_argument("--dataset", default="fashion_mnist", help="fashion_mnist (default), mnist or digits")
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--train-subset", type=int, default=None, metavar="N")
+    parser.add_argument("--epochs", type=int, default=2, help="passes over the training images (default 2)")
+    parser.add_argument("--batch-size", type=int, default=128, help="images per step (default 128)")
+    parser.add_argument("--learning-rate", type=float, default=1e-3,
+                        help="Adam's learning rate (default 1e-3; with --recipe, the peak is a multiple of it)")
+    parser.add_argument("--train-subset", type=int, default=None, metavar="N",
+                        help="train on the first N training images only (a quick run)")
     parser.add_argument("--image-size", type=int, default=None, metavar="S",
                         help="resize images to SxS (e.g. 32 for LeNet5 or ResNet on 28x28 data)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seeds weights, shuffling and dropout (default 0)")
+    parser.add_argument("--recipe", action="store_true",
+                        help="train with the course's fast recipe (cnnkit.train.fit_with_recipe: warm-up + cosine, "
+                             "weight averaging, precise BatchNorm) instead of plain model.fit")
     parser.add_argument("--strategy", choices=("mirrored", "multi-worker"), default=None,
                         help="tf.distribute: 'mirrored' = every GPU of this machine (Keras fit); 'multi-worker' = "
                              "the machines in TF_CONFIG, one command per machine (custom strategy.run loop)")
@@ -67,7 +72,7 @@ def _run(args) -> int:
     run = TrainRun(out=out, dataset=dataset, model_name=model_name, epochs=args.epochs,
                    batch_size=args.batch_size, learning_rate=args.learning_rate,
                    train_subset=args.train_subset, image_size=args.image_size, seed=args.seed,
-                   strategy=args.strategy, steps_per_epoch=args.steps_per_epoch,
+                   strategy=args.strategy, steps_per_epoch=args.steps_per_epoch, recipe=args.recipe,
                    peer_timeout=args.peer_timeout or None)
     try:
         run_steps(steps, run)

@@ -59,6 +59,11 @@ On Colab: upload {a.name}.ipynb, then upload {wheel_name} and assignment.toml in
 
 Fill in the cells marked YOUR CODE HERE and run each test cell: a failing test says what it expected,
 what it got and why. Hidden tests on other inputs run when the notebook is graded.
+
+JupyterLab's Validate button (when your course's JupyterLab has nbgrader) runs the whole notebook,
+training cell included, under a time limit: on a slow laptop it may time out. Train first, then run
+the notebook again with reuse=True in the training cell's fit_or_load(...) call: it loads your saved
+model instead of training twice.
 """ + (f"""
 The training cell saves {', '.join(cfg.handin.files)} next to the notebook: hand it in with the notebook.
 The grader never retrains; it measures your file on held-out data.

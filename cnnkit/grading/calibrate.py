@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 
 from cnnkit.checks.assignment import BUDGET_ENV, SEED_ENV
+from cnnkit.checks.trained import HANDIN_ONLY_ENV
 from cnnkit.grading.course import INSTRUCTOR_DIR, Assignment
 
 __all__ = ["DEFAULT_MARGIN", "threshold_from", "run_notebook", "calibrate", "hardware"]
@@ -60,8 +61,9 @@ def run_notebook(assignment: Assignment, nb, *, seed: int, budget: str = "full",
     for path in release.iterdir():  # what a student downloads beside the notebook (assignment.toml, ...)
         if path.is_file() and path.suffix != ".ipynb":
             shutil.copyfile(path, work / path.name)
-    env_before = {k: os.environ.get(k) for k in (SEED_ENV, BUDGET_ENV, "NBGRADER_EXECUTION")}
+    env_before = {k: os.environ.get(k) for k in (SEED_ENV, BUDGET_ENV, HANDIN_ONLY_ENV, "NBGRADER_EXECUTION")}
     os.environ[SEED_ENV], os.environ[BUDGET_ENV] = str(seed), budget
+    os.environ[HANDIN_ONLY_ENV] = "1"  # only the hand-in files are wanted: comparison cells may skip
     os.environ.pop("NBGRADER_EXECUTION", None)
     try:
         # a student's notebook may fail some tests and still train: every cell runs

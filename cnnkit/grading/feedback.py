@@ -64,35 +64,41 @@ def hide_hidden_region(source: str, begin: str = "BEGIN HIDDEN TESTS", end: str 
     return "\n".join(kept)
 
 
-def _regions(source: str, begin: str, end: str) -> list[str]:
-    lines, inside = [], False
+_REGIONS = (("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"), ("BEGIN SOLUTION", "END SOLUTION"))
+
+
+def _split_lines(source: str) -> tuple[list[str], list[str]]:
+    """A cell's stripped lines as (inside a hidden-test or solution region, outside any), markers left out."""
+    inside, outside, region = [], [], None
     for line in source.splitlines():
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif inside:
-            lines.append(line)
-    return lines
+        stripped = line.strip()
+        marker = next(((b, e) for b, e in _REGIONS if b in stripped or e in stripped), None)
+        if marker is not None:
+            region = marker if marker[0] in stripped else None
+        elif region is not None:
+            inside.append(stripped)
+        else:
+            outside.append(stripped)
+    return inside, outside
 
 
 def secret_lines(source_nb) -> set[str]:
     """Lines of the course's hidden tests and solutions long enough to be recognisable when quoted —
     except those that students see anyway elsewhere in the notebook."""
-    regions = (("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"), ("BEGIN SOLUTION", "END SOLUTION"))
     secrets, public = set(), set()
     for cell in source_nb.cells:
-        hidden = set()
-        for begin, end in regions:
-            hidden |= {line.strip() for line in _regions(cell.source, begin, end)}
-        for line in cell.source.splitlines():
-            stripped = line.strip()
-            if stripped in hidden:
-                if len(stripped) >= MIN_SECRET and not stripped.startswith("#"):
-                    secrets.add(stripped)
-            elif not any(marker in stripped for pair in regions for marker in pair):
-                public.add(stripped)
-    return secrets - public
+        inside, outside = _split_lines(cell.source)
+        secrets |= {line for line in inside if len(line) >= MIN_SECRET and not line.startswith("#")}
+        public |= set(outside)
+    # A hidden line that students can read anyway (a visible line contains it, perhaps with a comment
+    # after it) is no secret; withholding it would also hide their own visible test's output.
+    seen = "\n".join(public)
+    return {line for line in secrets if line not in seen and _code(line) not in seen}
+
+
+def _code(line: str) -> str:
+    """The line without a trailing comment (a crude cut: good enough for lines a course wrote)."""
+    return line.split("  #")[0].rstrip()
 
 
 class Screen:
@@ -100,8 +106,11 @@ class Screen:
 
     def __init__(self, secrets=(), paths: dict[str, str] | None = None):
         self.secrets = sorted(set(secrets), key=len, reverse=True)
-        defaults = {sys.prefix: "<python>", sys.base_prefix: "<python>",
-                    str(Path(__file__).resolve().parents[1]): "<cnnkit>", os.path.expanduser("~"): "<home>"}
+        package = Path(__file__).resolve().parents[1]
+        # The package's parent is on the sandbox's PYTHONPATH: site-packages, or the repository of an
+        # editable install (a path of the grading machine either way).
+        defaults = {sys.prefix: "<python>", sys.base_prefix: "<python>", str(package): "<cnnkit>",
+                    str(package.parent): "<lib>", os.path.expanduser("~"): "<home>"}
         merged = {**defaults, **(paths or {})}
         # longest first, so /a/b/c is replaced before /a/b
         self.paths = sorted(((str(k), v) for k, v in merged.items() if k and len(str(k)) > 1),

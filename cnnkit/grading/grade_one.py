@@ -138,9 +138,16 @@ def grade_submission(ctx: BatchContext, student: str, assignment: str, folder: P
 
 
 def _provided_sources(trusted: TrustedAssignment) -> list[str]:
-    return [c.source for c in trusted.source_nb.cells
-            if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("solution")
-            and not c.metadata.get("nbgrader", {}).get("grade")]
+    """The course's own code, whose imports the answers run beside: provided cells, and the visible part
+    of test cells (a test's `from cnnkit import analysis` puts `analysis` in the namespace that later
+    answers see, so `analysis.x` there must resolve to cnnkit.analysis)."""
+    sources = []
+    for c in trusted.source_nb.cells:
+        meta = c.metadata.get("nbgrader", {})
+        if c.cell_type != "code" or meta.get("solution"):
+            continue
+        sources.append(c.source.partition("### BEGIN HIDDEN TESTS")[0] if meta.get("grade") else c.source)
+    return sources
 
 
 def _review(trusted: TrustedAssignment, prepared: Prepared, result: Result) -> None:

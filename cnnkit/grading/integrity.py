@@ -42,16 +42,20 @@ def flag(results, ctx, submissions, course) -> None:
 def _same_models(by_key, ctx, course) -> None:
     if ctx.referee is None or not ctx.digests:
         return
-    known = {}
+    known, owner = {}, {}
+    models = course.examples / "models"
     for path, label in course_model_files(course, ctx.trusted).items():
         if path.is_file():
             digest = ctx.referee.digest(path)
             if digest:
                 known.setdefault(digest, label)
+                if path.is_relative_to(models):  # models/<student>/<assignment>/<file>
+                    owner.setdefault(digest, path.relative_to(models).parts[0])
     groups = defaultdict(list)
     for (student, assignment, file), digest in ctx.digests.items():
         groups[(assignment, file, digest)].append(student)
-        if digest in known and (student, assignment) in by_key:
+        # a sample student handing in their own sample file is the sample class being graded, not a copy
+        if digest in known and owner.get(digest) != student and (student, assignment) in by_key:
             by_key[student, assignment].review.append(
                 f"{file}: same weights as {known[digest]} (weights digest {digest[:12]})")
     for (assignment, file, digest), students in groups.items():

@@ -28,8 +28,9 @@ DEMO_STEPS = [
 
 
 def run_demo(out="runs/demo", epochs: int = 2, train_subset: int | None = None, batch_size: int = 128,
-             seed: int = 0, steps=None, log=print, verbose="auto") -> TrainRun:
+             seed: int = 0, steps=None, log=print, verbose="auto", recipe: bool = True) -> TrainRun:
     """Run ``steps`` (default ``DEMO_STEPS``) on Fashion-MNIST; returns the filled ``TrainRun``."""
     run = TrainRun(out=Path(out), dataset="fashion_mnist", model_name="SimpleCNN", epochs=epochs,
-                   batch_size=batch_size, train_subset=train_subset, seed=seed, log=log, verbose=verbose)
+                   batch_size=batch_size, train_subset=train_subset, seed=seed, log=log, verbose=verbose,
+                   recipe=recipe)
     return run_steps(list(DEMO_STEPS if steps is None else steps), run)
