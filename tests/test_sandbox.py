@@ -581,6 +581,24 @@ def test_a_sandboxed_service_answers_restarts_and_dies_with_close(tmp_path):
     assert alive == []
 
 
+
+@real
+def test_a_service_started_from_a_short_lived_thread_outlives_that_thread(tmp_path):
+    """bwrap's --die-with-parent follows the thread that started it: a grading pool's thread ending must not
+    take the referee with it (the next request, e.g. the batch's integrity digests, would fail)."""
+    code = tmp_path / "svc"
+    code.mkdir()
+    (code / "echo_service.py").write_text(ECHO_SERVICE)
+    with SandboxedService([sys.executable, str(code / "echo_service.py")], SandboxPolicy(readonly=(code,))) as service:
+        starter = threading.Thread(target=service.request, args=({"op": "echo"},), kwargs={"timeout": 60})
+        starter.start()
+        starter.join()
+        pid = service.pid
+        time.sleep(1)  # the parent-death signal, were it armed by that thread, has arrived by now
+        assert service.alive, "the service died with the thread that started it"
+        assert service.request({"op": "echo", "n": 2}, timeout=30)["echo"]["n"] == 2
+        assert (service.starts, service.pid) == (1, pid)
+
 GRADER = '''
 import sys
 from nbformat.v4 import new_code_cell, new_notebook

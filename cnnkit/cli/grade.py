@@ -17,6 +17,9 @@ def register(subparsers) -> None:
     r.add_argument("submissions", help="folder <student>/<assignment>/... or an LMS .zip")
     r.add_argument("--assignment", action="append", help="only this assignment (repeatable; required for a zip)")
     r.add_argument("--workers", type=int, default=None, help="parallel submissions (default: CPU count)")
+    r.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="grade on this Dask cluster's workers (each in its own sandbox; needs the dask extra); "
+                        "the gradebook, report and feedback are still written here")
     r.add_argument("--out", default=None,
                    help="output folder (default: the course's autograder/work/, where its nbgrader_config.py "
                         "points formgrader, so `jupyter lab` in the course shows this run)")
@@ -81,10 +84,12 @@ def _fail(message: str) -> int:
 def _errors():
     from cnnkit.checks.assignment import ConfigError
     from cnnkit.grading.authoring.pairing import PairingError
+    from cnnkit.grading.cluster import ClusterError
     from cnnkit.grading.executor import SandboxUnavailable
     from cnnkit.grading.sandbox.identity import RunAsError
 
-    return (FileNotFoundError, ValueError, ConfigError, PairingError, SandboxUnavailable, RunAsError)
+    return (FileNotFoundError, ValueError, ConfigError, PairingError, SandboxUnavailable, RunAsError,
+            ClusterError)
 
 
 def _run(args) -> int:
@@ -94,6 +99,9 @@ def _run(args) -> int:
     if not Path(args.submissions).exists():
         return _fail(f"{args.submissions}: no such folder or zip — expected <student>/<assignment>/ folders "
                      "or an LMS .zip")
+    if args.scheduler and args.workers:
+        return _fail("--workers and --scheduler: with a Dask scheduler the cluster's workers grade — start "
+                     "`dask worker` with --nthreads instead")
     limits = {"cell_timeout": args.cell_timeout, "training_timeout": args.training_timeout,
               "submission_timeout": args.submission_timeout, "memory_mb": args.memory_limit}
     if (args.run_as or args.referee_as) and not args.no_sandbox:
@@ -108,7 +116,7 @@ def _run(args) -> int:
         batch = grade_class(args.submissions, out=args.out or course.work, course=course, assignments=args.assignment,
                             workers=args.workers, db_url=args.db, limits=limits, zip_regex=args.zip_regex,
                             sandbox=not args.no_sandbox, progress=not args.no_progress, run_as=run_as,
-                            referee_as=referee_as)
+                            referee_as=referee_as, scheduler=args.scheduler)
     except _errors() as exc:
         return _fail(str(exc))
     print(grade_table(batch.results))

@@ -1,10 +1,11 @@
 """Grade a whole class in one call: every submission in its own sandbox, the gradebook written by the grader.
 
 ``grade_class`` releases the assignments afresh into the gradebook (nbgrader ``generate_assignment``:
-the course's cells, hidden tests included, as the grader's reference), starts one executor and one
-referee for the run, grades submissions in parallel threads (each waits on its sandboxed kernel),
-then adds the integrity flags and writes ``grades.csv``, the report and the feedback. A submission
-never stops the batch.
+the course's cells, hidden tests included, as the grader's reference), runs every submission — in
+parallel threads here (``LocalRuns``: one executor and one referee, each thread waits on its sandboxed
+kernel) or on the workers of a Dask cluster (``scheduler=``, ``cnnkit.grading.cluster``) — records each
+as it completes, then adds the integrity flags and writes ``grades.csv``, the report and the feedback.
+Only where the runs happen differs between the two. A submission never stops the batch.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from cnnkit.grading import collect, integrity, report
 from cnnkit.grading.course import Course, CourseError, release, sqlite_url
 from cnnkit.grading.executor import RunLimits, make_executor, readonly_data
 from cnnkit.grading.feedback import Screen, secret_lines
-from cnnkit.grading.grade_one import BatchContext, grade_submission
+from cnnkit.grading.grade_one import BatchContext, record_submission, run_submission
 from cnnkit.grading.prepare import TrustedAssignment
 from cnnkit.grading.result import Result
 
-__all__ = ["BatchResult", "grade_class", "run_limits"]
+__all__ = ["BatchResult", "LocalRuns", "grade_class", "run_limits", "batch_executor"]
 
 
 @dataclass
@@ -61,14 +62,42 @@ def run_limits(config, overrides: dict | None = None) -> RunLimits:
     return RunLimits(**values)
 
 
+class LocalRuns:
+    """Runs submissions in this process's threads, each waiting on its own sandboxed kernel."""
+
+    def __init__(self, *, sandbox: bool = True, workers: int = 1, preload=(), run_as=None, referee_as=None):
+        self.workers = workers
+        self.executor = batch_executor(sandbox, workers, preload, run_as=run_as, referee_as=referee_as)
+        self.sandboxed = self.executor.sandboxed
+
+    def referee(self, trusted):
+        if not any(t.assignment.config.trained for t in trusted.values()):
+            return None
+        from cnnkit.grading.referee.client import Referee
+
+        return Referee(self.executor.start_service)
+
+    def run(self, ctx, subs):
+        """Each submission's ``Graded``, in the order they complete."""
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            futures = [pool.submit(run_submission, ctx, s.student, s.assignment, s.path) for s in subs]
+            for fut in as_completed(futures):
+                yield fut.result()
+
+    def close(self) -> None:
+        self.executor.close()
+
+
 def grade_class(submissions, *, out, course: Course | None = None, assignments=None, workers=None, db_url=None,
                 limits: dict | None = None, zip_regex=None, sandbox: bool = True, progress: bool = True,
-                preload=(), run_as=None, referee_as=None) -> BatchResult:
+                preload=(), run_as=None, referee_as=None, scheduler: str | None = None) -> BatchResult:
     """Grade every submission under ``submissions`` (a folder ``<student>/<assignment>/`` or an LMS zip)
     into ``out``: gradebook (``db_url``, default SQLite in ``out``), grades.csv, report, feedback.
 
     Without the sandbox, ``run_as`` / ``referee_as`` (``RunAs`` users) run the notebooks and the referee
-    as two dedicated unprivileged users (``cnnkit.grading.executor``); notebooks then run one at a time."""
+    as two dedicated unprivileged users (``cnnkit.grading.executor``); notebooks then run one at a time.
+    With ``scheduler`` (``tcp://HOST:PORT``) the submissions run on that Dask cluster's workers
+    (``workers`` is then the cluster's); everything else happens here, as in a local run."""
     start = time.monotonic()
     course = course or Course.find()
     out = Path(out).resolve()
@@ -81,42 +110,56 @@ def grade_class(submissions, *, out, course: Course | None = None, assignments=N
         unknown = sorted(set(assignments) - set(known))
         if unknown:
             raise CourseError(f"unknown assignment(s) {unknown}: the course {course.source} has {known}")
-    workers = max(1, workers or os.cpu_count() or 1)
-    executor = make_executor(sandbox, readonly=readonly_data(), threads=max(1, (os.cpu_count() or 1) // workers),
-                             preload=preload, run_as=run_as, service_as=referee_as)
-    with tempfile.TemporaryDirectory(prefix="cnnkit-grade-") as tmp:
-        tmp = Path(tmp)
-        subs = _collect(submissions, course, assignments, tmp / "unzipped", zip_regex)
-        wanted = sorted({s.assignment for s in subs} & set(known))
-        skipped = [s for s in subs if s.assignment not in known]
-        subs = [s for s in subs if s.assignment in known]
-        _keep_submitted(subs, out)
-        release(course, wanted, release_dir=tmp / "release", db_url=db_url)  # cells + hidden tests → gradebook
-        trusted = {a.name: TrustedAssignment.build(a, tmp / "release" / a.name) for a in course.assignments(wanted)}
-        referee = _referee(executor, trusted)
-        ctx = BatchContext(
-            trusted=trusted, executor=executor, referee=referee, db_url=db_url, out=out,
-            limits={a: run_limits(t.assignment.config, limits) for a, t in trusted.items()},
-            screen={a: Screen(secret_lines(t.source_nb), {str(course.root): "<course>", str(tmp): "<tmp>",
-                                                         str(out): "<out>"})
-                    for a, t in trusted.items()})
-        try:
-            results = []
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                futures = [pool.submit(grade_submission, ctx, s.student, s.assignment, s.path) for s in subs]
-                for fut in _progress(as_completed(futures), len(futures), progress):
-                    results.append(fut.result())
-            integrity.flag(results, ctx, subs, course)
-        finally:
-            if referee is not None:
-                referee.close()
-            executor.close()
+    if scheduler and (run_as or referee_as):
+        raise ValueError("run_as / referee_as are for a local run without the sandbox; a Dask cluster's workers "
+                         "grade in their own sandbox")
+    if scheduler:
+        from cnnkit.grading.cluster.client import DaskRuns
+
+        runs = DaskRuns(scheduler, sandbox=sandbox, preload=preload)
+    else:
+        runs = LocalRuns(sandbox=sandbox, workers=max(1, workers or os.cpu_count() or 1), preload=preload,
+                         run_as=run_as, referee_as=referee_as)
+    try:
+        with tempfile.TemporaryDirectory(prefix="cnnkit-grade-") as tmp:
+            tmp = Path(tmp)
+            subs = _collect(submissions, course, assignments, tmp / "unzipped", zip_regex)
+            wanted = sorted({s.assignment for s in subs} & set(known))
+            skipped = [s for s in subs if s.assignment not in known]
+            subs = [s for s in subs if s.assignment in known]
+            _keep_submitted(subs, out)
+            release(course, wanted, release_dir=tmp / "release", db_url=db_url)  # cells + hidden tests → gradebook
+            trusted = {a.name: TrustedAssignment.build(a, tmp / "release" / a.name) for a in course.assignments(wanted)}
+            referee = runs.referee(trusted)
+            ctx = BatchContext(
+                trusted=trusted, executor=runs.executor, referee=referee, db_url=db_url, out=out,
+                limits={a: run_limits(t.assignment.config, limits) for a, t in trusted.items()},
+                screen={a: Screen(secret_lines(t.source_nb), {str(course.root): "<course>", str(tmp): "<tmp>",
+                                                             str(out): "<out>"})
+                        for a, t in trusted.items()})
+            try:
+                results = []
+                for graded in _progress(runs.run(ctx, subs), len(subs), progress):
+                    results.append(record_submission(ctx, graded))  # the gradebook is written here only
+                integrity.flag(results, ctx, subs, course)
+            finally:
+                if referee is not None:
+                    referee.close()
+    finally:
+        runs.close()
     results.sort(key=lambda r: (r.student, r.assignment))
     for s in skipped:
         print(f"skipped {s.student}/{s.assignment}: no assignment of that name in {course.source}")
-    batch = BatchResult(results, out, db_url, round(time.monotonic() - start, 2), executor.sandboxed)
-    report.write_all(batch, workers=workers, course=course, limits=ctx.limits)
+    batch = BatchResult(results, out, db_url, round(time.monotonic() - start, 2), runs.sandboxed)
+    report.write_all(batch, workers=runs.workers, course=course, limits=ctx.limits)
     return batch
+
+
+def batch_executor(sandbox: bool, parallel: int, preload=(), run_as=None, referee_as=None):
+    """The executor for ``parallel`` submissions at once on this machine (a local run, or one Dask worker):
+    the cores shared between them, the dataset cache read-only in every sandbox (the referee measures on it)."""
+    return make_executor(sandbox, readonly=readonly_data(), threads=max(1, (os.cpu_count() or 1) // parallel),
+                         preload=preload, run_as=run_as, service_as=referee_as)
 
 
 def _keep_submitted(subs, out: Path) -> None:
@@ -134,14 +177,6 @@ def _keep_submitted(subs, out: Path) -> None:
             target = dest / path.relative_to(sub.path)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
-
-
-def _referee(executor, trusted):
-    if not any(t.assignment.config.trained for t in trusted.values()):
-        return None
-    from cnnkit.grading.referee.client import Referee
-
-    return Referee(executor.start_service)
 
 
 def _collect(submissions, course: Course, assignments, dest, zip_regex):

@@ -28,10 +28,11 @@ __all__ = ["BatchContext", "Graded", "run_submission", "record_submission", "gra
 @dataclass
 class BatchContext:
     """What every submission of a batch shares: the trusted assignments, the executor, the referee, the
-    screens (``run_submission`` needs these), and the gradebook and output folder (``record_submission``)."""
+    screens (``run_submission`` needs these), and the gradebook and output folder (``record_submission``).
+    On a Dask cluster each worker makes its own for ``run_submission``; the central one has no executor."""
 
     trusted: dict[str, TrustedAssignment]
-    executor: Executor
+    executor: Executor | None
     referee: object | None
     db_url: str
     out: Path
@@ -131,8 +132,8 @@ def record_submission(ctx: BatchContext, graded: Graded) -> Result:
 
 
 def grade_submission(ctx: BatchContext, student: str, assignment: str, folder: Path) -> Result:
-    """Run then record one submission (the local path; Dask workers run, the central process records).
-    Never raises for anything the submission does."""
+    """Run then record one submission in this process (``grade_class`` runs in threads or on Dask workers
+    and records each result centrally). Never raises for anything the submission does."""
     return record_submission(ctx, run_submission(ctx, student, assignment, folder))
 
 

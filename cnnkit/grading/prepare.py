@@ -41,6 +41,7 @@ class TrustedAssignment:
     source_nb: nbformat.NotebookNode       # the instructor's notebook: solutions and hidden tests
     release_nb: nbformat.NotebookNode      # nbgrader's fresh release: checksums, no hidden tests
     release_files: dict[str, Path] = field(default_factory=dict)  # released beside the notebook
+    release_folder: Path | None = None     # the fresh release it was built from
 
     @classmethod
     def build(cls, assignment: Assignment, release_folder: Path) -> "TrustedAssignment":
@@ -49,7 +50,7 @@ class TrustedAssignment:
         files = {p.name: p for p in sorted(release_folder.iterdir())
                  if p.is_file() and p.name != f"{name}.ipynb"}
         return cls(assignment, nbformat.read(assignment.notebook, as_version=4),
-                   nbformat.read(release_folder / f"{name}.ipynb", as_version=4), files)
+                   nbformat.read(release_folder / f"{name}.ipynb", as_version=4), files, release_folder)
 
     @property
     def name(self) -> str:

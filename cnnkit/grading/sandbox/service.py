@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -33,6 +34,12 @@ from cnnkit.grading.sandbox.support import require
 from cnnkit.grading.sandbox.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
+
+#: the one thread every service process is started from. bwrap's ``--die-with-parent`` (PR_SET_PDEATHSIG)
+#: fires when the *thread* that started it ends, not the process: a service started from a short-lived
+#: thread (a grading pool's, a Dask task's) was killed between requests. This thread lives as long as
+#: the process, so a service still dies with its grader, and only then.
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cnnkit-service-start")
 
 
 class ServiceError(RuntimeError):
@@ -82,8 +89,8 @@ class SandboxedService:
 
                 hand_over(self.run_as, self.policy.inbox)
         try:
-            self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=write,
-                                          env=env, cwd=cwd, start_new_session=True)
+            self._proc = _SPAWNER.submit(subprocess.Popen, argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=write, env=env, cwd=cwd, start_new_session=True).result()
         finally:
             os.close(write)
         self._log = TailReader(read)
