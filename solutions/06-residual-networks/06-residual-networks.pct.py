@@ -49,7 +49,7 @@ import numpy as np
 from keras import layers
 
 from cnnkit.checks import (GradingError, check_output_shape, check_param_count, check_value, config, fit_or_load,
-                           is_autograding, load_status, seed)
+                           handin_only, is_autograding, load_status, seed)
 from cnnkit.checks.assignment import budget_name
 from cnnkit.data import load
 from cnnkit.data.transforms import prepare
@@ -203,7 +203,7 @@ def training_curve(model, x, y, steps, chunk=25, batch_size=64):
 DEPTH, STEPS = (20, 300) if budget_name() == "full" else (4, 10)
 
 # %% nbgrader={"grade": false, "grade_id": "degradation", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["training"]
-if is_autograding():
+if is_autograding() or handin_only():
     curves = None
     print("(the degradation experiment is skipped while the notebook is graded)")
 else:
