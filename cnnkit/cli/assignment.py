@@ -12,7 +12,7 @@ def register(subparsers) -> None:
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
     n = sub.add_parser("new", help="scaffold solutions/NAME/ (text source, .ipynb, assignment.toml)")
-    n.add_argument("name", help="e.g. 04-classic-architectures")
+    n.add_argument("name", help="e.g. 11-my-topic")
     n.add_argument("--title", default=None)
     n.add_argument("--minutes", type=int, default=60, help="expected working time (default 60)")
     n.set_defaults(func=_new)

@@ -92,7 +92,7 @@ def new_assignment(course: Course, name: str, title: str | None = None, minutes:
     """Create ``solutions/<name>/`` with a one-question notebook; returns the folder."""
     if not NAME_PATTERN.match(name):
         raise ValueError(f"assignment name {name!r}: expected two digits, a dash and lower-case words, "
-                         "e.g. 04-classic-architectures")
+                         "e.g. 11-my-topic")
     folder = course.source / name
     if folder.exists():
         raise FileExistsError(f"{folder} already exists — pick another name or edit it")
