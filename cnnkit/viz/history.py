@@ -15,21 +15,13 @@ def plot_history(history, path=None, title: str | None = None):
                    key=lambda m: m != "loss")  # loss first, then the metrics in Keras' order
     if not names:
         raise ValueError(f"history has no training metrics to plot (keys: {list(metrics)})")
-    fig = new_figure(4.2 * len(names), 3.4)
-    for ax, name in zip(fig.subplots(1, len(names), squeeze=False)[0], names):
+    def draw(ax, name):
         for key, style in ((name, "o-"), (f"val_{name}", "s--")):
             if key in metrics:
                 values = metrics[key]
                 ax.plot(range(1, len(values) + 1), values, style, label="validation" if key.startswith("val_") else "training")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(name)
-        ax.set_title(name.replace("_", " "))
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.grid(alpha=0.3)
-        ax.legend()
-    if title:
-        fig.suptitle(title)
-    return finish(fig, path)
+
+    return _panels(names, draw, path, title)
 
 
 def plot_histories(histories, metrics=("loss", "val_accuracy"), path=None, title: str | None = None):
@@ -47,11 +39,19 @@ def plot_histories(histories, metrics=("loss", "val_accuracy"), path=None, title
     if missing:
         keys = sorted({k for run in runs.values() for k in run})
         raise ValueError(f"plot_histories: no run has {missing} (metrics found: {keys})")
-    fig = new_figure(4.2 * len(metrics), 3.4)
-    for ax, name in zip(fig.subplots(1, len(metrics), squeeze=False)[0], metrics):
+    def draw(ax, name):
         for label, run in runs.items():
             if name in run:
                 ax.plot(range(1, len(run[name]) + 1), run[name], "o-", label=label)
+
+    return _panels(metrics, draw, path, title)
+
+
+def _panels(names, draw, path, title):
+    """One panel per metric name, side by side, epochs on x; ``draw(ax, name)`` adds the lines."""
+    fig = new_figure(4.2 * len(names), 3.4)
+    for ax, name in zip(fig.subplots(1, len(names), squeeze=False)[0], names):
+        draw(ax, name)
         ax.set_xlabel("epoch")
         ax.set_ylabel(name)
         ax.set_title(name.replace("_", " "))
