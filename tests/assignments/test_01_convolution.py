@@ -6,23 +6,17 @@ The solution runs once in-process (``Harness``); each case replays one test with
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from cnnkit.grading import scan
-from cnnkit.grading.authoring.harness import Harness
-from cnnkit.grading.course import Course
 
-ROOT = Path(__file__).resolve().parents[2]
+from assignment_kit import (assert_names_the_mistake, assert_the_solution_passes, graded_tests, harness_fixture,
+                            setup_cells)
+
 NAME = "01-convolution-by-hand"
 
 
-@pytest.fixture(scope="module")
-def harness():
-    h = Harness(Course(ROOT).assignment(NAME))
-    yield h
-    h.close()
+harness = harness_fixture(NAME)
 
 
 # A student's conv2d_single, written with loops; each variant below changes one line of it.
@@ -185,17 +179,15 @@ def pool2d(x, size=2, stride=None, mode="max"):
 @pytest.mark.parametrize("answer,source,test,says", MISTAKES, ids=[f"{m[2]}:{m[3][:40]}" for m in MISTAKES])
 def test_each_common_mistake_fails_a_visible_test_that_names_it(harness, answer, source, test, says):
     message = harness.outcome(test, {answer: source}, part="visible")
-    assert message is not None, f"{test}: the visible checks pass this mistake ({says})"
-    assert says in message, message
+    assert_names_the_mistake(message, test, says)
     assert " — " in message and "expected" in message, f"no expected/why in: {message}"
     assert len(message) < 300, f"{len(message)} characters: {message}"
 
 
 def test_the_solution_passes_every_test_visible_and_hidden(harness):
-    tests = [g for g, c in harness.cells.items()
-             if c.metadata["nbgrader"].get("grade") and not c.metadata["nbgrader"].get("solution")]
+    tests = graded_tests(harness)
     assert len(tests) == 11
-    assert {t: harness.outcome(t, part="all") for t in tests} == {t: None for t in tests}
+    assert_the_solution_passes(harness, tests)
 
 
 def test_arrays_are_summarised_not_dumped(harness):
@@ -297,8 +289,7 @@ def zero_pad(x, p):
 @pytest.mark.parametrize("answer,source,evidence", LIBRARY_ANSWERS, ids=[a[2] for a in LIBRARY_ANSWERS])
 def test_library_calls_in_numpy_answers_lose_that_question(harness, answer, source, evidence):
     config = harness.assignment.config
-    provided = [c.source for c in harness.nb.cells if c.cell_type == "code"
-                and not c.metadata["nbgrader"].get("solution") and not c.metadata["nbgrader"].get("grade")]
+    provided = setup_cells(harness)
     zeroed = set()
     for rule in config.from_scratch:
         findings = scan.from_scratch(rule, {answer: source}, provided)
@@ -311,8 +302,7 @@ def test_library_calls_in_numpy_answers_lose_that_question(harness, answer, sour
 def test_the_solution_and_the_provided_cells_are_numpy_only(harness):
     config = harness.assignment.config
     answers = {g: c.source for g, c in harness.cells.items() if c.metadata["nbgrader"].get("solution")}
-    provided = [c.source for c in harness.nb.cells if c.cell_type == "code"
-                and not c.metadata["nbgrader"].get("solution") and not c.metadata["nbgrader"].get("grade")]
+    provided = setup_cells(harness)
     assert all(not scan.from_scratch(rule, answers, provided) for rule in config.from_scratch)
     # the set-up cells import nothing that convolves, pools or differentiates
     setup = "\n".join(harness.cells[g].source for g in ("setup", "images"))
@@ -328,8 +318,7 @@ def flatten(x):
     check_value(out.size, np.size(x), "my flatten keeps every value")
     return out
 """
-    provided = [c.source for c in harness.nb.cells if c.cell_type == "code"
-                and not c.metadata["nbgrader"].get("solution") and not c.metadata["nbgrader"].get("grade")]
+    provided = setup_cells(harness)
     for rule in harness.assignment.config.from_scratch:
         assert not scan.from_scratch(rule, {"flatten": source}, provided)
     assert harness.outcome("test_flatten", {"flatten": source}, part="all") is None

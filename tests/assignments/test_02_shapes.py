@@ -7,23 +7,17 @@ The solution runs once in-process (``Harness``); each case replays one test with
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from cnnkit.grading import scan
-from cnnkit.grading.authoring.harness import Harness
-from cnnkit.grading.course import Course
 
-ROOT = Path(__file__).resolve().parents[2]
+from assignment_kit import (assert_names_the_mistake, assert_the_solution_passes, graded_tests, harness_fixture,
+                            setup_cells, variant)
+
 NAME = "02-shapes-and-parameters"
 
 
-@pytest.fixture(scope="module")
-def harness():
-    h = Harness(Course(ROOT).assignment(NAME))
-    yield h
-    h.close()
+harness = harness_fixture(NAME)
 
 
 def out_size(body: str) -> str:
@@ -67,16 +61,6 @@ _GOOD_MACS = dict(conv="h_out * w_out * c_out * k * k * c_in",
 
 def macs(**change) -> str:
     return _MACS.format(**{**_GOOD_MACS, **change})
-
-
-def solution_text(harness, gid: str) -> str:
-    return "\n".join(line for line in harness.cells[gid].source.splitlines() if "### " not in line)
-
-
-def edited(harness, gid: str, old: str, new: str) -> str:
-    text = solution_text(harness, gid)
-    assert old in text, f"{gid}: {old!r} not in the solution"
-    return text.replace(old, new)
 
 
 RECEPTIVE_NO_STRIDE = "def receptive_field_size(stack):\n    return 1 + sum(k - 1 for k, s in stack)\n"
@@ -147,19 +131,17 @@ MISTAKES = [
 
 @pytest.mark.parametrize("answer,text,test,says", MISTAKES, ids=[f"{m[2]}:{m[3][:40]}" for m in MISTAKES])
 def test_each_common_mistake_fails_a_visible_test_that_names_it(harness, answer, text, test, says):
-    source = edited(harness, answer, *text) if isinstance(text, tuple) else text
+    source = variant(harness, answer, text) if isinstance(text, tuple) else text
     message = harness.outcome(test, {answer: source}, part="visible")
-    assert message is not None, f"{test}: the visible checks pass this mistake ({says})"
-    assert says in message, message
+    assert_names_the_mistake(message, test, says)
     assert " — " in message and "expected" in message, f"no expected/why in: {message}"
     assert len(message) < 300, f"{len(message)} characters: {message}"
 
 
 def test_the_solution_passes_every_test_visible_and_hidden(harness):
-    tests = [g for g, c in harness.cells.items()
-             if c.metadata["nbgrader"].get("grade") and not c.metadata["nbgrader"].get("solution")]
+    tests = graded_tests(harness)
     assert len(tests) == 11
-    assert {t: harness.outcome(t, part="all") for t in tests} == {t: None for t in tests}
+    assert_the_solution_passes(harness, tests)
 
 
 def test_number_messages_give_the_formula_not_just_two_numbers(harness):
@@ -169,12 +151,12 @@ def test_number_messages_give_the_formula_not_just_two_numbers(harness):
 
 
 def test_lists_are_as_good_as_tuples(harness):
-    as_lists = edited(harness, "alexnet", '"C1": ((c1, c1, 96)', '"C1": ([c1, c1, 96]')
+    as_lists = variant(harness, "alexnet", ('"C1": ((c1, c1, 96)', '"C1": ([c1, c1, 96]'))
     as_lists = as_lists.replace('"S2": ((s2, s2, 96), 0)', '"S2": [[s2, s2, 96], 0]')
     assert harness.outcome("test_alexnet", {"alexnet": as_lists}, part="all") is None
-    fashion = edited(harness, "fashion_cnn", '"pool2": ((p2, p2, 32), 0)', '"pool2": [[p2, p2, 32], 0]')
+    fashion = variant(harness, "fashion_cnn", ('"pool2": ((p2, p2, 32), 0)', '"pool2": [[p2, p2, 32], 0]'))
     assert harness.outcome("test_fashion_cnn", {"fashion_cnn": fashion}, part="all") is None
-    lenet = edited(harness, "lenet5_table", '"F6": ((84,), ', '"F6": ([84], ')
+    lenet = variant(harness, "lenet5_table", ('"F6": ((84,), ', '"F6": ([84], '))
     assert harness.outcome("test_lenet5_table", {"lenet5_table": lenet}, part="all") is None
 
 
@@ -190,18 +172,19 @@ def test_answers_shaped_to_the_visible_cases_lose_hidden_points(harness):
 
 
 def test_the_errata_tests_explain_each_correction(harness):
-    wrong = edited(harness, "errata", "FULL_HD_WEIGHTS = 6_000_000 * 4_000_000", "FULL_HD_WEIGHTS = 24_000_000")
+    wrong = variant(harness, "errata", ("FULL_HD_WEIGHTS = 6_000_000 * 4_000_000", "FULL_HD_WEIGHTS = 24_000_000"))
     assert "a million times a million is 10¹²" in harness.outcome("test_errata_counts", {"errata": wrong})
-    wrong = edited(harness, "errata", "    return 2 * conv_params(3, c, 1, bias=False)", "    return 18")
+    wrong = variant(harness, "errata", ("    return 2 * conv_params(3, c, 1, bias=False)", "    return 18"))
     assert "the slide's 18 holds only for c = 1" in harness.outcome("test_errata_counts", {"errata": wrong})
-    wrong = edited(harness, "errata", "    return -math.log(1 / n_classes)", "    return math.log(1 / n_classes)")
+    wrong = variant(harness, "errata", ("    return -math.log(1 / n_classes)", "    return math.log(1 / n_classes)"))
     assert "−ln(1/10) = ln 10 = 2.3026: positive" in harness.outcome("test_errata_counts", {"errata": wrong})
-    wrong = edited(harness, "errata", "OUT_003 = out_size(4, 2, s=2, p=1)", "OUT_003 = 2")
+    wrong = variant(harness, "errata", ("OUT_003 = out_size(4, 2, s=2, p=1)", "OUT_003 = 2"))
     assert "⌊(4 + 2·1 − 2)/2⌋ + 1 = 3" in harness.outcome("test_errata_sizes", {"errata": wrong})
-    wrong = edited(harness, "errata", "OUT_000 = out_size(6, 3, s=2, p=1)", "OUT_000 = 6")
+    wrong = variant(harness, "errata", ("OUT_000 = out_size(6, 3, s=2, p=1)", "OUT_000 = 6"))
     assert "⌊(6 + 2·1 − 3)/2⌋ + 1 = 3" in harness.outcome("test_errata_sizes", {"errata": wrong})
     # the exact full-HD count is accepted too: the slide's factors are rounded
-    exact = edited(harness, "errata", "FULL_HD_WEIGHTS = 6_000_000 * 4_000_000", "FULL_HD_WEIGHTS = 1920 * 1080 * 3 * 4_000_000")
+    exact = variant(harness, "errata", ("FULL_HD_WEIGHTS = 6_000_000 * 4_000_000",
+                                        "FULL_HD_WEIGHTS = 1920 * 1080 * 3 * 4_000_000"))
     assert harness.outcome("test_errata_counts", {"errata": exact}) is None
 
 
@@ -259,16 +242,11 @@ FASHION_CNN_TOTAL = 0
 ]
 
 
-def _provided(harness) -> list[str]:
-    return [c.source for c in harness.nb.cells if c.cell_type == "code"
-            and not c.metadata["nbgrader"].get("solution") and not c.metadata["nbgrader"].get("grade")]
-
-
 @pytest.mark.parametrize("answer,source,evidence", LIBRARY_ANSWERS, ids=[a[2] for a in LIBRARY_ANSWERS])
 def test_looked_up_answers_lose_that_question(harness, answer, source, evidence):
     zeroed = set()
     for rule in harness.assignment.config.from_scratch:
-        findings = scan.from_scratch(rule, {answer: source}, _provided(harness))
+        findings = scan.from_scratch(rule, {answer: source}, setup_cells(harness))
         if findings:
             zeroed |= set(rule.tests)
             assert any(f.what.startswith(evidence) for f in findings), findings
@@ -300,7 +278,7 @@ def build_lenet5():
 def test_the_solution_and_the_set_up_compute_without_the_kit(harness):
     answers = {g: c.source for g, c in harness.cells.items() if c.metadata["nbgrader"].get("solution")}
     for rule in harness.assignment.config.from_scratch:
-        assert not scan.from_scratch(rule, answers, _provided(harness)), rule.answers
+        assert not scan.from_scratch(rule, answers, setup_cells(harness)), rule.answers
     setup = harness.cells["setup"].source
     for name in ("keras", "tensorflow", "cnnkit.analysis", "cnnkit.models", "cnnkit.layers", "def "):
         assert name not in setup, name

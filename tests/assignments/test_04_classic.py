@@ -4,16 +4,11 @@ are caught, and the calibrated pass mark separates a trained LeNet-5 from an unt
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pytest
 
-from cnnkit.grading import scan
-from cnnkit.grading.authoring.harness import Harness
-from cnnkit.grading.course import Course
+from assignment_kit import (Referee, assert_names_the_mistake, assert_the_solution_passes, config_fixture,
+                            harness_fixture, library_findings, provided_fixture, save_untrained)
 
-ROOT = Path(__file__).resolve().parents[2]
 NAME = "04-classic-architectures"
 
 LENET = '''
@@ -164,47 +159,29 @@ def build_alexnet():
 ]
 
 
-@pytest.fixture(scope="module")
-def harness():
-    # the two cells that build AlexNet and VGG-16 only to print tables: skipped (seconds and 800 MB)
-    h = Harness(Course.find(ROOT).assignment(NAME), skip=("setup-kit", "where-show", "memory-show"))
-    yield h
-    h.close()
-
-
-@pytest.fixture(scope="module")
-def provided():
-    """What the grader resolves answers' names through: the course's provided cells and visible tests."""
-    from cnnkit.grading.grade_one import _provided_sources
-    from cnnkit.grading.prepare import TrustedAssignment
-
-    assignment = Course.find(ROOT).assignment(NAME)
-    return _provided_sources(TrustedAssignment.build(assignment, assignment.release_folder))
-
-
-@pytest.fixture(scope="module")
-def config():
-    return Course.find(ROOT).assignment(NAME).config
+# the two cells that build AlexNet and VGG-16 only to print tables: skipped (seconds and 800 MB)
+harness = harness_fixture(NAME, skip=("setup-kit", "where-show", "memory-show"))
+provided = provided_fixture(NAME)
+config = config_fixture(NAME)
 
 
 def test_the_solution_passes_every_test(harness):
-    for test in ("test_pad_to_32", "test_lenet5_params", "test_lenet5_architecture", "test_params_by_kind",
-                 "test_activation_memory", "test_conv1x1", "test_stack_vs_single"):
-        assert harness.outcome(test, part="all") is None, test
+    assert_the_solution_passes(harness, ("test_pad_to_32", "test_lenet5_params", "test_lenet5_architecture",
+                                         "test_params_by_kind", "test_activation_memory", "test_conv1x1",
+                                         "test_stack_vs_single"))
 
 
 @pytest.mark.parametrize("test, cell, text, words", MISTAKES, ids=[f"{m[0]}:{m[3][:30]}" for m in MISTAKES])
 def test_each_common_mistake_fails_visibly_with_its_name(harness, test, cell, text, words):
     message = harness.outcome(test, {cell: text})
-    assert message is not None, f"{test} let the mistake through: {words}"
-    assert words in message, message
+    assert_names_the_mistake(message, test, words)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("test, cell, text, words", BIG_MISTAKES, ids=[f"{m[0]}:{m[3][:30]}" for m in BIG_MISTAKES])
 def test_mistakes_in_the_large_networks(harness, test, cell, text, words):
     message = harness.outcome(test, {cell: text})
-    assert message is not None and words in message, message
+    assert_names_the_mistake(message, test, words)
 
 
 def test_hidden_tests_catch_a_pad_that_needs_the_channel_axis(harness):
@@ -234,34 +211,20 @@ def test_hidden_tests_compare_lenet_with_the_reference(harness):
      "cnnkit.analysis.activation_memory"),   # no import: `analysis` is there from a test cell's import
 ])
 def test_answers_taken_from_the_library_are_caught(provided, config, cell, text, found):
-    findings = [f for rule in config.from_scratch if cell in rule.answers
-                for f in scan.from_scratch(rule, {cell: text}, provided)]
+    findings = library_findings(config, provided, cell, text)
     assert any(f.what == found for f in findings), findings
 
 
-def test_the_pass_mark_separates_trained_from_untrained(config):
+def test_the_pass_mark_separates_trained_from_untrained():
     """The referee's own measurement: an untrained LeNet-5 is far below the pass mark, the sample class's
     trained one (sophie, her own seed) above it; kurt's ReLU network is refused for its architecture."""
-    import keras
-
-    from cnnkit.grading.referee.measure import Measurer
     from cnnkit.models import LeNet5
 
-    check = config.trained[0]
-    assert check.threshold is not None, "not calibrated yet"
-    course = Course.find(ROOT)
-    folder = course.assignment(NAME).folder
-    keras.utils.set_random_seed(0)
-    untrained = Path(tempfile.mkdtemp()) / "untrained.keras"
-    LeNet5().save(untrained)
-    measurer = Measurer()
-    request = {"kind": "measure", "dataset": check.dataset, "split": check.split, "preprocess": check.preprocess,
-               "image_size": check.image_size, "resize": check.resize, "threshold": check.threshold.value,
-               "reference": str(folder / check.threshold.models[0])}
-    low = measurer.handle({**request, "model": str(untrained)})
-    assert low["architecture"] and not low["ok"] and low["accuracy"] < check.threshold.value - 0.5, low
-    models = course.examples / "models"
-    high = measurer.handle({**request, "model": str(models / "sophie" / NAME / "lenet5.keras")})
-    assert high["ok"] and high["accuracy"] >= check.threshold.value, high
-    relu = measurer.handle({**request, "model": str(models / "kurt" / NAME / "lenet5.keras")})
+    referee = Referee(NAME)
+    mark = referee.threshold.value
+    low = referee.measure(save_untrained(LeNet5))
+    assert low["architecture"] and not low["ok"] and low["accuracy"] < mark - 0.5, low
+    high = referee.measure(referee.sample_model("sophie", "lenet5.keras"))
+    assert high["ok"] and high["accuracy"] >= mark, high
+    relu = referee.measure(referee.sample_model("kurt", "lenet5.keras"))
     assert not relu["ok"] and relu["architecture"] is False and "activation" in relu["message"], relu

@@ -6,16 +6,11 @@ separates a trained ResNet-14 from an untrained one."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pytest
 
-from cnnkit.grading import scan
-from cnnkit.grading.authoring.harness import Harness
-from cnnkit.grading.course import Course
+from assignment_kit import (Referee, assert_names_the_mistake, assert_the_solution_passes, config_fixture,
+                            harness_fixture, library_findings, provided_fixture, save_untrained, variant)
 
-ROOT = Path(__file__).resolve().parents[2]
 NAME = "06-residual-networks"
 pytestmark = pytest.mark.xdist_group("assignment-06")
 
@@ -90,35 +85,9 @@ BIG_MISTAKES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def harness():
-    h = Harness(Course.find(ROOT).assignment(NAME))
-    yield h
-    h.close()
-
-
-def variant(harness, cell, change):
-    """The solution's answer cell as a student types it, with one change: an (old, new) pair, or several."""
-    source = "\n".join(line for line in harness.cells[cell].source.splitlines() if "### " not in line)
-    for old, new in [change] if isinstance(change[0], str) else change:
-        assert old in source, f"{cell}: the solution no longer contains {old!r} — update this test"
-        source = source.replace(old, new)
-    return source
-
-
-@pytest.fixture(scope="module")
-def provided():
-    """What the grader resolves answers' names through: the course's provided cells and visible tests."""
-    from cnnkit.grading.grade_one import _provided_sources
-    from cnnkit.grading.prepare import TrustedAssignment
-
-    assignment = Course.find(ROOT).assignment(NAME)
-    return _provided_sources(TrustedAssignment.build(assignment, assignment.release_folder))
-
-
-@pytest.fixture(scope="module")
-def config():
-    return Course.find(ROOT).assignment(NAME).config
+harness = harness_fixture(NAME)
+provided = provided_fixture(NAME)
+config = config_fixture(NAME)
 
 
 @pytest.mark.slow  # trains two 20-convolution networks per seed: minutes on 2 busy cores
@@ -144,22 +113,21 @@ def test_the_plain_network_trains_worse_than_the_residual_one(harness, seed):
 
 
 def test_the_solution_passes_every_test(harness):
-    for test in ("test_degradation_nets", "test_shortcut", "test_basic_block", "test_bottleneck_block"):
-        assert harness.outcome(test, part="all") is None, test
+    assert_the_solution_passes(harness, ("test_degradation_nets", "test_shortcut", "test_basic_block",
+                                         "test_bottleneck_block"))
 
 
 @pytest.mark.parametrize("test, cell, change, words", MISTAKES, ids=[f"{m[0]}:{m[3][:30]}" for m in MISTAKES])
 def test_each_common_mistake_fails_visibly_with_its_name(harness, test, cell, change, words):
     message = harness.outcome(test, {cell: variant(harness, cell, change)})
-    assert message is not None, f"{test} let the mistake through: {words}"
-    assert words in message, message
+    assert_names_the_mistake(message, test, words)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("test, cell, change, words", BIG_MISTAKES, ids=[f"{m[0]}:{m[3][:30]}" for m in BIG_MISTAKES])
 def test_mistakes_in_the_large_networks(harness, test, cell, change, words):
     message = harness.outcome(test, {cell: variant(harness, cell, change)})
-    assert message is not None and words in message, message
+    assert_names_the_mistake(message, test, words)
 
 
 @pytest.mark.slow
@@ -198,29 +166,16 @@ def test_hidden_tests_catch_an_identity_that_ignores_the_stride(harness):
     ("cifar_resnet", "from cnnkit.models import ResNetCIFAR as build_cifar_resnet", "cnnkit.models.ResNetCIFAR"),
 ])
 def test_answers_taken_from_the_library_are_caught(provided, config, cell, text, found):
-    findings = [f for rule in config.from_scratch if cell in rule.answers
-                for f in scan.from_scratch(rule, {cell: text}, provided)]
+    findings = library_findings(config, provided, cell, text)
     assert any(f.what == found for f in findings), findings
 
 
-def test_the_pass_mark_separates_trained_from_untrained(harness, config):
+def test_the_pass_mark_separates_trained_from_untrained(harness):
     """The referee's own measurement (safe loading, architecture against calibration seed 0): an untrained
     ResNet-14 is far below the pass mark, a calibration model above."""
-    import keras
-
-    from cnnkit.grading.referee.measure import Measurer
-
-    check = config.trained[0]
-    assert check.threshold is not None, "not calibrated yet"
-    folder = Course.find(ROOT).assignment(NAME).folder
-    keras.utils.set_random_seed(0)
-    untrained = Path(tempfile.mkdtemp()) / "untrained.keras"
-    harness.namespace["build_cifar_resnet"](14).save(untrained)
-    measurer = Measurer()
-    request = {"kind": "measure", "dataset": check.dataset, "split": check.split, "preprocess": check.preprocess,
-               "image_size": check.image_size, "resize": check.resize, "threshold": check.threshold.value,
-               "reference": str(folder / check.threshold.models[0])}
-    low = measurer.handle({**request, "model": str(untrained)})
-    assert low["architecture"] and not low["ok"] and low["accuracy"] < check.threshold.value - 0.4, low
-    high = measurer.handle({**request, "model": str(folder / check.threshold.models[-1])})
-    assert high["ok"] and high["accuracy"] >= check.threshold.value + check.threshold.margin, high
+    referee = Referee(NAME)
+    mark = referee.threshold.value
+    low = referee.measure(save_untrained(lambda: harness.namespace["build_cifar_resnet"](14)))
+    assert low["architecture"] and not low["ok"] and low["accuracy"] < mark - 0.4, low
+    high = referee.measure(referee.calibration_model(-1))
+    assert high["ok"] and high["accuracy"] >= mark + referee.threshold.margin, high

@@ -6,16 +6,13 @@ separates a trained separable network from an untrained one."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pytest
 
 from cnnkit.grading import scan
-from cnnkit.grading.authoring.harness import Harness
-from cnnkit.grading.course import Course
 
-ROOT = Path(__file__).resolve().parents[2]
+from assignment_kit import (Referee, assert_names_the_mistake, assert_the_solution_passes, config_fixture,
+                            harness_fixture, library_findings, provided_fixture, save_untrained)
+
 NAME = "07-separable-convolutions"
 
 DEPTHWISE = '''
@@ -185,32 +182,14 @@ MISTAKES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def harness():
-    h = Harness(Course.find(ROOT).assignment(NAME))
-    yield h
-    h.close()
-
-
-@pytest.fixture(scope="module")
-def provided():
-    """What the grader resolves answers' names through: the course's provided cells and visible tests."""
-    from cnnkit.grading.grade_one import _provided_sources
-    from cnnkit.grading.prepare import TrustedAssignment
-
-    assignment = Course.find(ROOT).assignment(NAME)
-    return _provided_sources(TrustedAssignment.build(assignment, assignment.release_folder))
-
-
-@pytest.fixture(scope="module")
-def config():
-    return Course.find(ROOT).assignment(NAME).config
+harness = harness_fixture(NAME)
+provided = provided_fixture(NAME)
+config = config_fixture(NAME)
 
 
 def test_the_solution_passes_every_test(harness):
-    for test in ("test_depthwise", "test_separable_layer", "test_costs", "test_width_multiplier", "test_model_macs",
-                 "test_separable_model", "test_conv_twin"):
-        assert harness.outcome(test, part="all") is None, test
+    assert_the_solution_passes(harness, ("test_depthwise", "test_separable_layer", "test_costs", "test_width_multiplier",
+                                         "test_model_macs", "test_separable_model", "test_conv_twin"))
 
 
 def test_the_mistake_templates_are_right_when_unchanged(harness):
@@ -232,8 +211,7 @@ def replay(harness, test, answers, part="visible"):
 @pytest.mark.parametrize("test, cell, text, words", MISTAKES, ids=[f"{m[0]}:{m[3][:30]}" for m in MISTAKES])
 def test_each_common_mistake_fails_visibly_with_its_name(harness, test, cell, text, words):
     message = replay(harness, test, {cell: text})
-    assert message is not None, f"{test} let the mistake through: {words}"
-    assert words in message, message
+    assert_names_the_mistake(message, test, words)
 
 
 @pytest.mark.parametrize("test, cell, text", [
@@ -288,32 +266,19 @@ def test_a_wrapped_keras_layer_is_caught_in_the_source_and_in_the_built_layer(ha
                    "for l in model.layers)", "cnnkit.analysis.conv2d_macs"),   # `analysis` from a test cell's import
 ])
 def test_answers_taken_from_the_library_are_caught(provided, config, cell, text, found):
-    findings = [f for rule in config.from_scratch if cell in rule.answers
-                for f in scan.from_scratch(rule, {cell: text}, provided)]
+    findings = library_findings(config, provided, cell, text)
     assert any(f.what == found for f in findings), findings
 
 
-def test_the_pass_mark_separates_trained_from_untrained(harness, config):
+def test_the_pass_mark_separates_trained_from_untrained(harness):
     """The referee's own measurement: the solution's network untrained is far below the pass mark; the
     sample class's trained ones (radia's and whitfield's, each from their own notebook and seed) above it."""
-    import keras
-
-    from cnnkit.grading.referee.measure import Measurer
-
-    check = config.trained[0]
-    assert check.threshold is not None, "not calibrated yet"
-    course = Course.find(ROOT)
-    folder = course.assignment(NAME).folder
-    keras.utils.set_random_seed(0)
-    untrained = Path(tempfile.mkdtemp()) / "untrained.keras"
+    referee = Referee(NAME)
+    mark = referee.threshold.value
     with harness.inside():
-        harness.namespace["build_separable_model"]().save(untrained)
-    measurer = Measurer()
-    request = {"kind": "measure", "dataset": check.dataset, "split": check.split, "preprocess": check.preprocess,
-               "image_size": check.image_size, "resize": check.resize, "threshold": check.threshold.value,
-               "reference": str(folder / check.threshold.models[0])}
-    low = measurer.handle({**request, "model": str(untrained)})
-    assert low["architecture"] and not low["ok"] and low["accuracy"] < check.threshold.value - 0.3, low
+        untrained = save_untrained(harness.namespace["build_separable_model"])
+    low = referee.measure(untrained)
+    assert low["architecture"] and not low["ok"] and low["accuracy"] < mark - 0.3, low
     for student in ("radia", "whitfield"):
-        high = measurer.handle({**request, "model": str(course.examples / "models" / student / NAME / "separable_cnn.keras")})
-        assert high["ok"] and high["accuracy"] >= check.threshold.value, (student, high)
+        high = referee.measure(referee.sample_model(student, "separable_cnn.keras"))
+        assert high["ok"] and high["accuracy"] >= mark, (student, high)

@@ -5,22 +5,14 @@ The solution runs once in-process (small budget, training cells skipped); each c
 with one answer replaced. The DenseNet-size cases build two networks each and are marked slow.
 """
 
-from pathlib import Path
-
 import pytest
 
-from cnnkit.grading.authoring.harness import Harness
-from cnnkit.grading.course import Course
+from assignment_kit import assert_names_the_mistake, harness_fixture, non_answer_cells
 
-ROOT = Path(__file__).resolve().parents[2]
 NAME = "08-densenet-se"
 
 
-@pytest.fixture(scope="module")
-def harness():
-    h = Harness(Course.find(ROOT).assignment(NAME))
-    yield h
-    h.close()
+harness = harness_fixture(NAME)
 
 
 def _dense_block(body_per_layer: str, concat: str = "layers.Concatenate()([x, y])", source: str = "x") -> str:
@@ -202,16 +194,14 @@ def _case_id(case):
 @pytest.mark.parametrize("test, cell, source, fragment", MISTAKES, ids=[_case_id(c) for c in MISTAKES])
 def test_each_common_mistake_fails_a_visible_test_that_names_it(harness, test, cell, source, fragment):
     message = harness.outcome(test, {cell: source})
-    assert message is not None, f"{test} passed the mistake '{fragment}'"
-    assert fragment in message, message
+    assert_names_the_mistake(message, test, fragment)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("test, cell, source, fragment", SLOW_MISTAKES, ids=[_case_id(c) for c in SLOW_MISTAKES])
 def test_densenet_size_mistakes_fail_visibly(harness, test, cell, source, fragment):
     message = harness.outcome(test, {cell: source})
-    assert message is not None, f"{test} passed the mistake '{fragment}'"
-    assert fragment in message, message
+    assert_names_the_mistake(message, test, fragment)
 
 
 # Half-right answers that pass the visible checks and only the hidden ones catch (the partial sample
@@ -245,8 +235,7 @@ def test_library_answers_are_caught_by_the_from_scratch_rule(harness):
     from cnnkit.grading.scan import from_scratch
 
     config = harness.assignment.config
-    provided = [c.source for g, c in harness.cells.items()
-                if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("solution")]
+    provided = non_answer_cells(harness)
     blocks, formula = config.from_scratch
     cheats = {
         "dense_block": "from cnnkit.layers import DenseBlock\n"

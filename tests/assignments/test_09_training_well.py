@@ -5,22 +5,14 @@ The solution runs once in-process (small budget, training cells skipped); each c
 with one answer replaced.
 """
 
-from pathlib import Path
-
 import pytest
 
-from cnnkit.grading.authoring.harness import Harness
-from cnnkit.grading.course import Course
+from assignment_kit import assert_names_the_mistake, harness_fixture, non_answer_cells
 
-ROOT = Path(__file__).resolve().parents[2]
 NAME = "09-training-well"
 
 
-@pytest.fixture(scope="module")
-def harness():
-    h = Harness(Course.find(ROOT).assignment(NAME))
-    yield h
-    h.close()
+harness = harness_fixture(NAME)
 
 
 BN_TRAIN = '''
@@ -228,8 +220,7 @@ def _cases(cases, id_of):
 @pytest.mark.parametrize("test, cell, source, fragment", _cases(MISTAKES, lambda i, c: f"{c[0]}:{c[3][:40]}"))
 def test_each_common_mistake_fails_a_visible_test_that_names_it(harness, test, cell, source, fragment):
     message = harness.outcome(test, {cell: source})
-    assert message is not None, f"{test} passed the mistake '{fragment}'"
-    assert fragment in message, message
+    assert_names_the_mistake(message, test, fragment)
 
 
 HIDDEN_ONLY = [
@@ -250,8 +241,7 @@ def test_half_right_answers_pass_visibly_and_fail_when_graded(harness, test, cel
 def test_numpy_only_answers_that_call_keras_are_caught(harness):
     from cnnkit.grading.scan import from_scratch
 
-    provided = [c.source for c in harness.cells.values()
-                if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("solution")]
+    provided = non_answer_cells(harness)
     numpy_only, built = harness.assignment.config.from_scratch
     cheats = {
         "batch_norm_train": "def batch_norm_train(x, gamma, beta, moving_mean, moving_var, momentum=0.99, epsilon=1e-3):\n"
