@@ -124,6 +124,7 @@ def _train_with_recipe(run: TrainRun, path: Path):
     """The course's fast recipe on top of the usual compile (Adam at ``learning_rate``, sparse cross-entropy)."""
     import numpy as np
 
+    from cnnkit.data.transforms import scale
     from cnnkit.train.history import save_history
     from cnnkit.train.recipe import Recipe, fit_with_recipe
     from cnnkit.train.training import compile_classifier
@@ -133,7 +134,7 @@ def _train_with_recipe(run: TrainRun, path: Path):
 
     def scaled(data):
         x, y = data
-        return (np.asarray(x, "float32") / 255.0 if x.dtype == np.uint8 else x), y
+        return (scale(x) if x.dtype == np.uint8 else x), y
 
     if not getattr(run.model, "compiled", False):
         compile_classifier(run.model, learning_rate=run.learning_rate)
