@@ -1,6 +1,7 @@
 """Grading throughput: plain serial ``nbgrader autograde`` against ``cnnkit grade run`` (sandbox on), same class,
-same command. Prints seconds and submissions per minute for each, the ratio, the sandbox's cost (the same
-class graded again with ``--no-sandbox``) and where cnnkit's time goes.
+same command. Prints seconds and submissions per minute for each, the ratio, what forking kernels from a
+fork server saves (the same class graded again with ``--fresh-kernels``), the sandbox's cost (again with
+``--no-sandbox``) and where cnnkit's time goes.
 
     .venv/bin/python benchmarks/grading.py                      # the sample class (every assignment)
     .venv/bin/python benchmarks/grading.py --synthetic 30       # 30 honest notebook-03 submissions
@@ -95,7 +96,9 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--skip-serial", action="store_true", help="only time cnnkit grade run")
     parser.add_argument("--skip-no-sandbox", action="store_true",
-                        help="do not grade the class a second time without the sandbox (its cost is then not shown)")
+                        help="do not grade the class again without the sandbox (its cost is then not shown)")
+    parser.add_argument("--skip-fresh", action="store_true",
+                        help="do not grade the class again with fresh kernels (the fork server's gain is then not shown)")
     args = parser.parse_args(argv)
     course = Course(ROOT)
     with tempfile.TemporaryDirectory(prefix="cnnkit-bench-") as tmp:
@@ -110,31 +113,42 @@ def main(argv=None) -> int:
         n = sum(1 for s in subs.iterdir() for _ in s.iterdir())
         print(f"{label} ({n} submissions), {os.cpu_count()} CPU cores, {args.workers} workers")
         t_serial = None if args.skip_serial else serial_nbgrader(course, subs, tmp / "serial")
-        start = time.perf_counter()
-        batch = grade_class(subs, out=tmp / "cnnkit", course=course, workers=args.workers, progress=False)
-        t_cnnkit = time.perf_counter() - start
-        t_open = None
+        runs = {"cnnkit": {}}
+        if not args.skip_fresh:
+            runs["fresh"] = {"fork_server": False}
         if not args.skip_no_sandbox:
+            runs["open"] = {"sandbox": False}
+        seconds, batches = {}, {}
+        for name, options in runs.items():
             start = time.perf_counter()
-            open_batch = grade_class(subs, out=tmp / "cnnkit-no-sandbox", course=course, workers=args.workers,
-                                     progress=False, sandbox=False)
-            t_open = time.perf_counter() - start
-            on = {key: (r.score, r.status) for key, r in batch.by_key().items()}
-            changed = [key for key, r in open_batch.by_key().items() if (r.score, r.status) != on[key]]
+            batches[name] = grade_class(subs, out=tmp / name, course=course, workers=args.workers, progress=False,
+                                        **options)
+            seconds[name] = time.perf_counter() - start
+        batch = batches["cnnkit"]
+        scores = {key: (r.score, r.status) for key, r in batch.by_key().items()}
+        for name, other in batches.items():
+            changed = [key for key, r in other.by_key().items() if (r.score, r.status) != scores[key]]
             if changed:
-                print(f"NOTE: without the sandbox these scored differently: {changed}")
-        rate = lambda seconds: 60 * n / seconds  # noqa: E731
+                print(f"NOTE: the {name} run scored these differently: {changed}")
+        rate = lambda s: 60 * n / s  # noqa: E731
+        t_cnnkit = seconds["cnnkit"]
         if t_serial is not None:
-            print(f"plain serial nbgrader autograde:  {t_serial:7.1f} s  {rate(t_serial):6.1f} submissions/min")
-        print(f"cnnkit grade run (sandbox {'on' if batch.sandboxed else 'OFF'}):   {t_cnnkit:7.1f} s  "
+            print(f"plain serial nbgrader autograde:   {t_serial:7.1f} s  {rate(t_serial):6.1f} submissions/min")
+        print(f"cnnkit grade run (sandbox {'on' if batch.sandboxed else 'OFF'}):    {t_cnnkit:7.1f} s  "
               f"{rate(t_cnnkit):6.1f} submissions/min")
-        if t_open is not None:
-            print(f"cnnkit grade run --no-sandbox:    {t_open:7.1f} s  {rate(t_open):6.1f} submissions/min")
+        if "fresh" in seconds:
+            print(f"cnnkit grade run --fresh-kernels:  {seconds['fresh']:7.1f} s  {rate(seconds['fresh']):6.1f} "
+                  "submissions/min")
+        if "open" in seconds:
+            print(f"cnnkit grade run --no-sandbox:     {seconds['open']:7.1f} s  {rate(seconds['open']):6.1f} "
+                  "submissions/min")
         if t_serial is not None:
-            print(f"ratio (serial / cnnkit):          {t_serial / t_cnnkit:7.2f}x")
-        if t_open is not None:
-            print(f"sandbox cost (on / off):          {t_cnnkit / t_open:7.2f}x  "
-                  f"({100 * (t_cnnkit / t_open - 1):+.0f}%)")
+            print(f"ratio (serial / cnnkit):           {t_serial / t_cnnkit:7.2f}x")
+        if "fresh" in seconds:
+            print(f"fork server gain (fresh / forked): {seconds['fresh'] / t_cnnkit:7.2f}x")
+        if "open" in seconds:
+            print(f"sandbox cost (on / off):           {t_cnnkit / seconds['open']:7.2f}x  "
+                  f"({100 * (t_cnnkit / seconds['open'] - 1):+.0f}%)")
         print("where cnnkit's time goes, per submission (phases overlap across workers):")
         print(phase_table(batch.results))
     return 0

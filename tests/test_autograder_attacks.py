@@ -142,7 +142,7 @@ def corpus(ctx) -> list[Case]:
             import glob, os
             found = []
             candidates = {host} + glob.glob('/home/*/*') + glob.glob('/root/*') + glob.glob('/tmp/*/*')
-            own = ('/tmp/cnk-', 'fontlist')  # its own kernel's runtime folder and font list
+            own = ('/tmp/cnk-', '/tmp/kernel/', 'fontlist')  # its own kernel's folder (fresh, forked) and font list
             for path in [p for p in candidates if not any(o in p for o in own)]:
                 try:
                     with open(path, 'rb') as f:

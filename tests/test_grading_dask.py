@@ -253,7 +253,7 @@ def test_cluster_grades_like_a_local_run_and_a_killed_workers_sandbox_dies_with_
         assert (out / "autograded" / student / SUMS / f"{SUMS}.ipynb").is_file()
     # a sandbox's processes are killed with its PID namespace: they may take a moment to be gone
     _wait(lambda: not _marked(), 10, "every marked process (local and cluster runs) to be gone")
-    # the next sandbox a live worker started removed the dead worker's kernel folder (short_tmp's rule)
+    # the next sandbox a live worker started removed the dead worker's kernel folder (cnnkit.grading.sandbox.rundir's rule)
     runtime = cluster.tmp if len(str(cluster.tmp)) <= 40 else Path("/tmp")
     assert not glob.glob(f"{runtime}/cnk-{pids[busy]}-*")
 

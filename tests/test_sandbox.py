@@ -26,7 +26,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from cnnkit.grading.sandbox import policy as policy_mod
 from cnnkit.grading.sandbox.execute import STOPPED_ENAME, TIMEOUT_ENAME, execute_notebook
-from cnnkit.grading.sandbox.kernel import SandboxedKernelManager, short_tmp
+from cnnkit.grading.sandbox.kernel import SandboxedKernelManager
+from cnnkit.grading.sandbox.rundir import short_tmp
 from cnnkit.grading.sandbox.files import UnsafeFileError, copy_out, read_limited
 from cnnkit.grading.sandbox.outputs import OutputLimits
 from cnnkit.grading.sandbox.policy import HOME, WORKDIR, SandboxPolicy, bwrap_argv, cnnkit_package, sandbox_env

@@ -26,6 +26,9 @@ def register(subparsers) -> None:
     r.add_argument("--db", default=None, help="gradebook URL (default sqlite:///OUT/gradebook.db; postgresql://... works)")
     r.add_argument("--no-sandbox", action="store_true",
                    help="run notebooks without bubblewrap (only for code you trust; every row is marked)")
+    r.add_argument("--fresh-kernels", action="store_true",
+                   help="start every sandboxed kernel afresh (TensorFlow imported each time) instead of forking it "
+                        "from a fork server that imported it once: slower, the same sandbox")
     r.add_argument("--run-as", default=None, metavar="USER",
                    help="with --no-sandbox, as root: run each notebook as this dedicated unprivileged user "
                         "(one at a time; every process it leaves is killed)")
@@ -116,7 +119,7 @@ def _run(args) -> int:
         batch = grade_class(args.submissions, out=args.out or course.work, course=course, assignments=args.assignment,
                             workers=args.workers, db_url=args.db, limits=limits, zip_regex=args.zip_regex,
                             sandbox=not args.no_sandbox, progress=not args.no_progress, run_as=run_as,
-                            referee_as=referee_as, scheduler=args.scheduler)
+                            referee_as=referee_as, scheduler=args.scheduler, fork_server=not args.fresh_kernels)
     except _errors() as exc:
         return _fail(str(exc))
     print(grade_table(batch.results))

@@ -65,9 +65,11 @@ def run_limits(config, overrides: dict | None = None) -> RunLimits:
 class LocalRuns:
     """Runs submissions in this process's threads, each waiting on its own sandboxed kernel."""
 
-    def __init__(self, *, sandbox: bool = True, workers: int = 1, preload=(), run_as=None, referee_as=None):
+    def __init__(self, *, sandbox: bool = True, workers: int = 1, preload=(), run_as=None, referee_as=None,
+                 fork_server: bool = True):
         self.workers = workers
-        self.executor = batch_executor(sandbox, workers, preload, run_as=run_as, referee_as=referee_as)
+        self.executor = batch_executor(sandbox, workers, preload, run_as=run_as, referee_as=referee_as,
+                                       fork_server=fork_server)
         self.sandboxed = self.executor.sandboxed
 
     def referee(self, trusted):
@@ -90,14 +92,17 @@ class LocalRuns:
 
 def grade_class(submissions, *, out, course: Course | None = None, assignments=None, workers=None, db_url=None,
                 limits: dict | None = None, zip_regex=None, sandbox: bool = True, progress: bool = True,
-                preload=(), run_as=None, referee_as=None, scheduler: str | None = None) -> BatchResult:
+                preload=(), run_as=None, referee_as=None, scheduler: str | None = None,
+                fork_server: bool = True) -> BatchResult:
     """Grade every submission under ``submissions`` (a folder ``<student>/<assignment>/`` or an LMS zip)
     into ``out``: gradebook (``db_url``, default SQLite in ``out``), grades.csv, report, feedback.
 
     Without the sandbox, ``run_as`` / ``referee_as`` (``RunAs`` users) run the notebooks and the referee
     as two dedicated unprivileged users (``cnnkit.grading.executor``); notebooks then run one at a time.
     With ``scheduler`` (``tcp://HOST:PORT``) the submissions run on that Dask cluster's workers
-    (``workers`` is then the cluster's); everything else happens here, as in a local run."""
+    (``workers`` is then the cluster's); everything else happens here, as in a local run.
+    ``fork_server=False`` starts every sandboxed kernel afresh instead of forking it from a fork server
+    that imported TensorFlow once (the same sandbox either way; see ``cnnkit.grading.sandbox.forkserver``)."""
     start = time.monotonic()
     course = course or Course.find()
     out = Path(out).resolve()
@@ -119,7 +124,7 @@ def grade_class(submissions, *, out, course: Course | None = None, assignments=N
         runs = DaskRuns(scheduler, sandbox=sandbox, preload=preload)
     else:
         runs = LocalRuns(sandbox=sandbox, workers=max(1, workers or os.cpu_count() or 1), preload=preload,
-                         run_as=run_as, referee_as=referee_as)
+                         run_as=run_as, referee_as=referee_as, fork_server=fork_server)
     try:
         with tempfile.TemporaryDirectory(prefix="cnnkit-grade-") as tmp:
             tmp = Path(tmp)
@@ -155,11 +160,11 @@ def grade_class(submissions, *, out, course: Course | None = None, assignments=N
     return batch
 
 
-def batch_executor(sandbox: bool, parallel: int, preload=(), run_as=None, referee_as=None):
+def batch_executor(sandbox: bool, parallel: int, preload=(), run_as=None, referee_as=None, fork_server: bool = True):
     """The executor for ``parallel`` submissions at once on this machine (a local run, or one Dask worker):
     the cores shared between them, the dataset cache read-only in every sandbox (the referee measures on it)."""
     return make_executor(sandbox, readonly=readonly_data(), threads=max(1, (os.cpu_count() or 1) // parallel),
-                         preload=preload, run_as=run_as, service_as=referee_as)
+                         preload=preload, run_as=run_as, service_as=referee_as, fork_server=fork_server)
 
 
 def _keep_submitted(subs, out: Path) -> None:

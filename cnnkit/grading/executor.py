@@ -3,11 +3,15 @@ in a plain local kernel — as an unprivileged user of its own when ``run_as`` n
 is no bubblewrap but the grader is root: a Gradescope container). Either way the client is the
 grader's own (outside the kernel's reach), the kernel is ``cnnkit.grading.kernel``, outputs are
 capped as they arrive and a watchdog enforces the memory, time, process and disk budgets over
-everything the kernel starts (``cnnkit.grading.sandbox``).
+everything the kernel starts (``cnnkit.grading.sandbox``). Sandboxed kernels are forked from fork
+servers that imported TensorFlow once (``cnnkit.grading.sandbox.forkserver``), one per grading thread
+and kind of kernel; where a fork server cannot run, kernels start afresh, as with ``fork_server=False``.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -16,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnnkit.grading.sandbox.support import SandboxUnavailable
+
+log = logging.getLogger(__name__)
 
 __all__ = ["RunLimits", "Execution", "Executor", "SandboxUnavailable", "make_executor", "readonly_data", "KERNEL_ARGV"]
 
@@ -62,7 +68,7 @@ class Executor:
     """
 
     def __init__(self, *, sandbox: bool = True, readonly=(), env=None, threads: int = 1, preload=(),
-                 run_as=None, service_as=None):
+                 run_as=None, service_as=None, fork_server: bool = True):
         if sandbox and (run_as is not None or service_as is not None):
             raise ValueError("run_as / service_as are for grading without the sandbox (bubblewrap already runs "
                              "notebooks as an unprivileged user of their own)")
@@ -77,6 +83,12 @@ class Executor:
         self.run_as = run_as
         self.service_as = service_as
         self._one_at_a_time = threading.Lock() if run_as is not None else None
+        self._fork_servers = None
+        if sandbox and fork_server:
+            from cnnkit.grading.sandbox.forkserver import ForkServers
+
+            self._fork_servers = ForkServers()
+        self.forking = self._fork_servers is not None
 
     def kernel_env(self, preload=()) -> dict:
         from cnnkit.quiet import quiet_environment
@@ -92,50 +104,76 @@ class Executor:
             from cnnkit.data.paths import data_root
 
             env["CNNKIT_DATA_DIR"] = str(data_root())
-        return SandboxPolicy(readonly=self.readonly, env=env, threads=self.threads, **kwargs)
+        kwargs.setdefault("threads", self.threads)
+        return SandboxPolicy(readonly=self.readonly, env=env, **kwargs)
 
     def run(self, nb, files: dict[str, Path], limits: RunLimits, preload=()) -> Execution:
         """Copy ``files`` into a fresh private folder and run ``nb`` there; ``preload`` names modules the
         kernel imports before any cell (``keras`` also starts TensorFlow without its C++ chatter)."""
-        from cnnkit.grading.sandbox.execute import execute_notebook
-        from cnnkit.grading.sandbox.outputs import OutputLimits
-
         if self._one_at_a_time is not None:
             with self._one_at_a_time:
                 return self._run(nb, files, limits, preload)
         return self._run(nb, files, limits, preload)
 
     def _run(self, nb, files: dict[str, Path], limits: RunLimits, preload=()) -> Execution:
-        from cnnkit.grading.sandbox.execute import execute_notebook
-        from cnnkit.grading.sandbox.outputs import OutputLimits
+        forks = self._fork_servers
+        if self.forking:
+            from cnnkit.grading.sandbox.execute import SandboxError
+            from cnnkit.grading.sandbox.service import ServiceError
 
+            key = tuple(dict.fromkeys([*self.preload, *preload]))
+            server = forks.take(key, self._policy(preload))
+            slot = None
+            try:
+                slot = server.slot()
+                return self._execute(nb, files, limits, preload, slot.work, fork=(server, slot))
+            except (SandboxError, ServiceError, TimeoutError) as error:
+                # no student code runs before the kernel answers: a fork server that cannot fork here is ours
+                log.warning("the fork server failed (%s): kernels start afresh from now on", error)
+                self.forking = False
+            finally:
+                if slot is not None:
+                    slot.remove()
+                forks.give(key, server)
         work = Path(tempfile.mkdtemp(prefix="cnk-sub-"))
         try:
-            for name, path in files.items():
-                shutil.copyfile(path, work / name)
-            result = execute_notebook(
-                nb, self._policy(preload, workdir=work), cell_timeout=limits.cell_timeout, timeout_func=limits.cell_budget,
-                submission_timeout=limits.submission_timeout, memory_limit_mb=limits.memory_mb,
-                output_limits=OutputLimits(limits.output_cell_kb * 1024, limits.output_notebook_kb * 1024),
-                kernel_cmd=KERNEL_ARGV, disk_limit_mb=limits.disk_mb, sandbox=self.sandboxed, run_as=self.run_as)
-            imports = float(((result.kernel_info or {}).get("cnnkit") or {}).get("preload_seconds", 0.0))
-            phases = {"kernel start": max(0.0, result.startup_seconds - imports), "imports": imports,
-                      "cells": max(0.0, result.seconds - result.startup_seconds - result.shutdown_seconds),
-                      "kernel stop": result.shutdown_seconds}
-            return Execution(result.nb, tuple(result.stopped) if result.stopped else None, result.seconds,
-                             result.peak_memory_mb, phases)
+            return self._execute(nb, files, limits, preload, work)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
+    def _execute(self, nb, files: dict[str, Path], limits: RunLimits, preload, work: Path, fork=None) -> Execution:
+        from cnnkit.grading.sandbox.execute import execute_notebook
+        from cnnkit.grading.sandbox.outputs import OutputLimits
+
+        for name, path in files.items():
+            shutil.copyfile(path, work / name)
+        result = execute_notebook(
+            nb, self._policy(preload, workdir=work), cell_timeout=limits.cell_timeout, timeout_func=limits.cell_budget,
+            submission_timeout=limits.submission_timeout, memory_limit_mb=limits.memory_mb,
+            output_limits=OutputLimits(limits.output_cell_kb * 1024, limits.output_notebook_kb * 1024),
+            kernel_cmd=KERNEL_ARGV, disk_limit_mb=limits.disk_mb, sandbox=self.sandboxed, run_as=self.run_as,
+            fork=fork)
+        imports = float(((result.kernel_info or {}).get("cnnkit") or {}).get("preload_seconds", 0.0))
+        phases = {"kernel start": max(0.0, result.startup_seconds - imports), "imports": imports,
+                  "cells": max(0.0, result.seconds - result.startup_seconds - result.shutdown_seconds),
+                  "kernel stop": result.shutdown_seconds}
+        return Execution(result.nb, tuple(result.stopped) if result.stopped else None, result.seconds,
+                         result.peak_memory_mb, phases)
+
     def start_service(self, inbox: Path, memory_limit_mb: int = 4096):
-        """The referee: one long-lived process, its inbox read-only inside (see ``SandboxedService``)."""
+        """The referee: one long-lived process, its inbox read-only inside (see ``SandboxedService``). It
+        answers every grading thread, one request at a time, so it gets every core: when all the threads
+        wait for it, its threads are the only ones working."""
         from cnnkit.grading.sandbox.service import SandboxedService
 
-        return SandboxedService(REFEREE_ARGV, self._policy(inbox=inbox), memory_limit_mb=memory_limit_mb,
-                                sandbox=self.sandboxed, run_as=self.service_as)
+        policy = self._policy(inbox=inbox, threads=os.cpu_count() or 1)
+        return SandboxedService(REFEREE_ARGV, policy, memory_limit_mb=memory_limit_mb, sandbox=self.sandboxed,
+                                run_as=self.service_as)
 
     def close(self) -> None:
-        pass
+        """Stop the fork servers (every kernel they forked is gone with its run already)."""
+        if self._fork_servers is not None:
+            self._fork_servers.close()
 
 
 def make_executor(sandbox: bool = True, **kwargs) -> Executor:

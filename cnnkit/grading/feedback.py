@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
 from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -158,27 +159,41 @@ def write_feedback(nb, resources: dict, path: Path) -> Path:
     """Render the graded notebook as nbgrader's feedback page at ``path`` (scores from the gradebook)."""
     import copy
 
-    from nbconvert.exporters import HTMLExporter
-    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import GetGrades
-    from traitlets.config import Config
 
-    import nbgrader
     from cnnkit.grading.record import GRADEBOOK_LOCK
 
     nb, resources = copy.deepcopy(nb), copy.deepcopy(resources)
     with GRADEBOOK_LOCK:
         nb, resources = GetGrades().preprocess(nb, resources)
-    base = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
-    config = Config()
-    config.HTMLExporter.template_name = "feedback"
-    config.HTMLExporter.extra_template_basedirs = [str(base / "templates")]
-    config.HTMLExporter.extra_template_paths = [str(base / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
-    exporter = HTMLExporter(config=config)
-    exporter.register_preprocessor(HideHiddenTests(), enabled=True)
-    exporter.register_preprocessor(CSSHTMLHeaderPreprocessor(), enabled=True)
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(body, encoding="utf-8")
     return path
+
+
+_LOCAL = threading.local()
+
+
+def _exporter():
+    """nbgrader's feedback exporter, made once per grading thread: building one loads and compiles its
+    templates, which took longer than rendering a page."""
+    exporter = getattr(_LOCAL, "exporter", None)
+    if exporter is None:
+        from nbconvert.exporters import HTMLExporter
+        from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+        from traitlets.config import Config
+
+        import nbgrader
+
+        base = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
+        config = Config()
+        config.HTMLExporter.template_name = "feedback"
+        config.HTMLExporter.extra_template_basedirs = [str(base / "templates")]
+        config.HTMLExporter.extra_template_paths = [str(base / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
+        exporter = HTMLExporter(config=config)
+        exporter.register_preprocessor(HideHiddenTests(), enabled=True)
+        exporter.register_preprocessor(CSSHTMLHeaderPreprocessor(), enabled=True)
+        _LOCAL.exporter = exporter
+    return exporter

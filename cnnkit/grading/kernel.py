@@ -194,9 +194,9 @@ class GradingKernel(IPythonKernel):
 _PRELOAD_SECONDS = 0.0
 
 
-def _preload() -> None:
+def preload() -> None:
     """Import the protected modules, and what the grader asks for (``CNNKIT_KERNEL_PRELOAD=keras``),
-    before any student code runs."""
+    before any student code runs (a kernel forked from the fork server finds them imported already)."""
     import importlib
 
     for name in ALWAYS_PRELOAD:
@@ -230,7 +230,7 @@ def main() -> None:
         del sys.path[0]
     global _PRELOAD_SECONDS
     start = time.monotonic()
-    _preload()
+    preload()
     _PRELOAD_SECONDS = time.monotonic() - start
     IPKernelApp.launch_instance(kernel_class=GradingKernel)
 

@@ -111,7 +111,7 @@ def execute_notebook(nb: NotebookNode, policy: SandboxPolicy, *, cell_timeout: f
                      on_cell: Callable[[int, NotebookNode], None] | None = None,
                      max_processes: int = 256, disk_limit_mb: int | None = 1024,
                      interrupt_grace: float = INTERRUPT_GRACE, startup_timeout: float = 60,
-                     bwrap: str | None = None, sandbox: bool = True, run_as=None) -> ExecutionResult:
+                     bwrap: str | None = None, sandbox: bool = True, run_as=None, fork=None) -> ExecutionResult:
     """Execute ``nb`` (in place) in a sandbox made from ``policy``; see the module docstring.
 
     ``timeout_func(cell)`` gives a cell's own timeout (default ``cell_timeout``); ``on_cell(index,
@@ -125,19 +125,21 @@ def execute_notebook(nb: NotebookNode, policy: SandboxPolicy, *, cell_timeout: f
     ``--no-sandbox``: no bwrap (the kernel sees the host), every limit above still enforced;
     ``run_as`` (with ``sandbox=False``) runs the kernel as that unprivileged user, and every process
     the user still has when the run ends is killed (``identity.sweep``): the user must be dedicated
-    to this run.
+    to this run. ``fork`` (a ``ForkServer`` and one of its ``Slot`` s, the policy's workdir being the
+    slot's) forks the kernel from that server instead of starting one: the same sandbox, limits and
+    watchdog, without importing TensorFlow again.
     """
     return asyncio.run(_execute(nb, policy, cell_timeout=cell_timeout, timeout_func=timeout_func,
                                 submission_timeout=submission_timeout, memory_limit_mb=memory_limit_mb,
                                 output_limits=output_limits, kernel_cmd=kernel_cmd, on_cell=on_cell,
                                 max_processes=max_processes, disk_limit_mb=disk_limit_mb,
                                 interrupt_grace=interrupt_grace, startup_timeout=startup_timeout, bwrap=bwrap,
-                                sandbox=sandbox, run_as=run_as))
+                                sandbox=sandbox, run_as=run_as, fork=fork))
 
 
 async def _execute(nb, policy, *, cell_timeout, timeout_func, submission_timeout, memory_limit_mb,
                    output_limits, kernel_cmd, on_cell, max_processes, disk_limit_mb, interrupt_grace,
-                   startup_timeout, bwrap, sandbox, run_as=None) -> ExecutionResult:
+                   startup_timeout, bwrap, sandbox, run_as=None, fork=None) -> ExecutionResult:
     start = time.monotonic()
     if sandbox:
         require(bwrap)
@@ -147,7 +149,7 @@ async def _execute(nb, policy, *, cell_timeout, timeout_func, submission_timeout
         log.warning("running the notebook WITHOUT the sandbox: its code can read and change this machine")
     if policy.max_data_mb is None:  # one process alone may not allocate past the whole budget
         policy = replace(policy, max_data_mb=memory_limit_mb)
-    km = SandboxedKernelManager(policy, kernel_cmd=kernel_cmd, bwrap=bwrap, sandbox=sandbox, run_as=run_as,
+    km = SandboxedKernelManager(policy, kernel_cmd=kernel_cmd, bwrap=bwrap, sandbox=sandbox, run_as=run_as, fork=fork,
                                 max_message_bytes=output_limits.per_cell_bytes + FRAME_SLACK)
     client = SandboxNotebookClient(
         nb, km, output_limits, timeout=cell_timeout, timeout_func=timeout_func, allow_errors=True,

@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import replace
@@ -32,6 +31,7 @@ from zmq.utils.monitor import parse_monitor_message
 from cnnkit.grading.sandbox.fonts import matplotlib_font_list
 from cnnkit.grading.sandbox.policy import SandboxPolicy, bwrap_argv, unsandboxed
 from cnnkit.grading.sandbox.procs import TailReader, kill_tree
+from cnnkit.grading.sandbox.rundir import new_run_dir
 
 log = logging.getLogger(__name__)
 
@@ -43,23 +43,6 @@ MAX_MESSAGE_ENV = "CNNKIT_MAX_MESSAGE_BYTES"
 FRAME_SLACK = 256 * 1024
 #: messages queued per socket in the grader before zmq pushes back (bounds the grader's memory)
 RCVHWM = 32
-
-
-def short_tmp() -> str:
-    """A temp root short enough for AF_UNIX paths (about 100 bytes, sockets included)."""
-    root = tempfile.gettempdir()
-    return root if len(root) <= 40 else "/tmp"
-
-
-def new_run_dir() -> Path:
-    """``/tmp/cnk-<grader pid>-XXXXXXXX``; first removes the folders of graders that died without
-    cleaning up (a SIGKILLed grader leaves its connection file and sockets behind)."""
-    root = Path(short_tmp())
-    for old in root.glob("cnk-*-*"):
-        pid = old.name.split("-")[1]
-        if pid.isdigit() and not psutil.pid_exists(int(pid)):
-            shutil.rmtree(old, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"cnk-{os.getpid()}-", dir=root))
 
 
 def _limit_context(ctx: zmq.Context, max_message_bytes: int) -> zmq.Context:
@@ -146,17 +129,22 @@ class SandboxedKernelManager(AsyncKernelManager):
     removes the folder. ``kernel_cmd`` defaults to ipykernel with its messages capped.
     ``sandbox=False`` (``--no-sandbox``) runs the same kernel without bwrap, every other limit kept;
     with ``run_as`` too, as that unprivileged user (``cnnkit.grading.sandbox.identity``), which is
-    handed the per-run folder and the work folder.
+    handed the per-run folder and the work folder. With ``fork`` (a fork server and a slot of it) the
+    kernel is forked by that server instead of started afresh (``cnnkit.grading.sandbox.forkserver``);
+    ``run_dir`` is then the slot's kernel folder.
     """
 
     max_message_bytes = Integer(2**20 + FRAME_SLACK, help="Largest frame accepted from the kernel.")
 
     def __init__(self, policy: SandboxPolicy, *, kernel_cmd=None, bwrap: str | None = None, sandbox: bool = True,
-                 run_as=None, **kwargs):
+                 run_as=None, fork=None, **kwargs):
         if sandbox and run_as is not None:
             raise ValueError("run_as is for grading without the sandbox (bubblewrap already runs the kernel as "
                              "an unprivileged user of its own)")
-        run_dir = new_run_dir()
+        if fork is not None and not sandbox:
+            raise ValueError("a fork server's kernels are sandboxed: fork is for sandboxed runs only")
+        self.fork = fork
+        run_dir = fork[1].kernel if fork is not None else new_run_dir()
         kwargs.setdefault("max_message_bytes", 2**20 + FRAME_SLACK)
         super().__init__(transport="ipc", ip=str(run_dir / "k"), connection_file=str(run_dir / "kernel.json"),
                          client_class="cnnkit.grading.sandbox.kernel.SandboxedKernelClient", **kwargs)
@@ -181,6 +169,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         return super().client(**kwargs)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        if self.fork is not None:
+            return await self._fork_kernel(kernel_cmd)
         if self.sandbox:
             argv = bwrap_argv(self.policy, kernel_cmd, bwrap=self.bwrap, files=matplotlib_font_list(self.bwrap))
             # bwrap's own environment is readable inside (/proc/1/environ of the sandbox): keep it empty
@@ -204,8 +194,23 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.sandbox_process = psutil.Process(self.sandbox_pid)  # identity-checked: safe after reaping
         log.debug("sandboxed kernel %s: %s", self.sandbox_pid, argv)
 
+    async def _fork_kernel(self, kernel_cmd: list[str]) -> None:
+        """The provisioner's launch, by the fork server: the same connection file, a process we did not start."""
+        from cnnkit.grading.sandbox.forkserver import ForeignProcess
+
+        server, slot = self.fork
+        proc = await asyncio.to_thread(server.spawn, slot, kernel_cmd, self.connection_file, self.policy)
+        provisioner = self.provisioner
+        provisioner.process = ForeignProcess(proc)
+        provisioner.pid, provisioner.pgid = proc.pid, None
+        self._reconcile_connection_info(provisioner.connection_info)
+        self.sandbox_pid, self.sandbox_process = proc.pid, proc
+        log.debug("forked sandboxed kernel %s", proc.pid)
+
     def kernel_log(self) -> str:
         """The last 64 KiB the kernel wrote to its own stdout/stderr (crashes, C-level warnings)."""
+        if self.fork is not None:
+            return self.fork[1].log_text()
         return self._log.text() if self._log else ""
 
     def kill_sandbox(self) -> None:

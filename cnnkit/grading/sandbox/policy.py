@@ -21,6 +21,8 @@ from typing import Mapping, Sequence
 HOME = "/home/student"
 WORKDIR = f"{HOME}/work"
 INBOX = f"{HOME}/inbox"
+#: where a fork server sees the folders of the runs it forks (``cnnkit.grading.sandbox.zygote``)
+SPOOL = "/spool"
 UID = GID = 1000
 USER = "student"
 
@@ -45,6 +47,9 @@ class SandboxPolicy:
     ``max_file_mb``: RLIMIT_FSIZE of every sandboxed process; ``max_data_mb``: its RLIMIT_DATA
     (a huge allocation then fails with MemoryError instead of growing until the watchdog kills
     the kernel; None: no per-process cap); ``threads``: BLAS/TF thread counts.
+    ``spool``: host folder bound read-write at ``/spool`` and ``nested``: the process may build
+    sandboxes of its own (user namespaces allowed) — both for the fork server only, which never
+    runs student code and makes each run it forks a sandbox of its own before its code runs.
     """
 
     workdir: Path | None = None
@@ -59,12 +64,15 @@ class SandboxPolicy:
     threads: int = 1
     inbox: Path | None = None
     runtime_dir: Path | None = None
+    spool: Path | None = None
+    nested: bool = False
 
     def __post_init__(self):
         norm = lambda p: None if p is None else Path(os.path.abspath(p))  # noqa: E731
         object.__setattr__(self, "workdir", norm(self.workdir))
         object.__setattr__(self, "inbox", norm(self.inbox))
         object.__setattr__(self, "runtime_dir", norm(self.runtime_dir))
+        object.__setattr__(self, "spool", norm(self.spool))
         object.__setattr__(self, "readonly", tuple(norm(p) for p in self.readonly))
         object.__setattr__(self, "env", MappingProxyType({str(k): str(v) for k, v in dict(self.env).items()}))
         for name in ("tmp_size_mb", "home_size_mb", "shm_size_mb", "max_file_mb", "threads", "max_data_mb"):
@@ -77,12 +85,12 @@ class SandboxPolicy:
             if not key.isidentifier():
                 raise ValueError(f"SandboxPolicy.env: {key!r} is not a valid environment variable name")
         for label, path in (("workdir", self.workdir), ("inbox", self.inbox), ("runtime_dir", self.runtime_dir),
-                            *(("readonly", p) for p in self.readonly)):
+                            ("spool", self.spool), *(("readonly", p) for p in self.readonly)):
             if path is not None and not path.exists():
                 raise FileNotFoundError(f"SandboxPolicy.{label}: {path} does not exist — create it first")
         for path in self.readonly:
             _refuse_broad(path, "readonly")
-            for label, inner in (("workdir", self.workdir), ("inbox", self.inbox)):
+            for label, inner in (("workdir", self.workdir), ("inbox", self.inbox), ("spool", self.spool)):
                 if inner is not None and (inner == path or path in inner.parents):
                     raise ValueError(
                         f"SandboxPolicy.readonly: {path} contains the {label} {inner} — binding it would show "
@@ -154,7 +162,7 @@ def bwrap_argv(policy: SandboxPolicy, argv: Sequence[str], *, bwrap: str | None 
     args = [bwrap,
             # new user, mount, PID, IPC, UTS, cgroup and network namespaces; the new network
             # namespace has only a loopback device, so nothing leaves the machine
-            "--unshare-all", "--unshare-user", "--disable-userns",
+            "--unshare-all", "--unshare-user", *(() if policy.nested else ("--disable-userns",)),
             "--uid", str(UID), "--gid", str(GID), "--cap-drop", "ALL", "--hostname", "sandbox",
             # SIGKILL everything when the grader goes; no controlling terminal to inject input into
             "--die-with-parent", "--new-session"]
@@ -194,6 +202,8 @@ def bwrap_argv(policy: SandboxPolicy, argv: Sequence[str], *, bwrap: str | None 
         args += ["--ro-bind", str(policy.inbox), INBOX]
     if policy.workdir is not None:
         args += ["--bind", str(policy.workdir), WORKDIR]
+    if policy.spool is not None:
+        args += ["--bind", str(policy.spool), SPOOL]
     if policy.runtime_dir is not None:  # after the /tmp tmpfs, which would hide it
         args += ["--bind", str(policy.runtime_dir), str(policy.runtime_dir)]
     for dest, source in (files or {}).items():
