@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 
 from cnnkit.grading.sandbox.policy import SPOOL, SandboxPolicy, sandbox_env
-from cnnkit.grading.sandbox.rundir import new_run_dir, sweep_dead_runs
+from cnnkit.grading.sandbox.rundir import discard, new_run_dir, sweep_dead_runs
 from cnnkit.grading.sandbox.service import SandboxedService
 
 ZYGOTE_ARGV = (sys.executable, "-m", "cnnkit.grading.sandbox.zygote")
@@ -63,7 +63,7 @@ class Slot:
             os.close(self._log_fd)
         except OSError:
             pass
-        shutil.rmtree(self.root, ignore_errors=True)
+        discard(self.root)
 
 
 class ForeignProcess:
@@ -139,8 +139,8 @@ class ForkServer:
             self._started = True
 
     def slot(self) -> Slot:
-        # a long-lived server makes no new run folder per kernel: sweep dead graders' folders here,
-        # so each kernel start still cleans up after a grader that was killed (e.g. a Dask worker)
+        # a long-lived server makes no new run folder per kernel: sweep dead graders' folders here (and in
+        # Slot.remove), so kernels still clean up after a grader that was killed (e.g. a Dask worker)
         sweep_dead_runs()
         token = secrets.token_hex(6)
         root = self.spool / token

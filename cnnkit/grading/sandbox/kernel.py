@@ -31,7 +31,7 @@ from zmq.utils.monitor import parse_monitor_message
 from cnnkit.grading.sandbox.fonts import matplotlib_font_list
 from cnnkit.grading.sandbox.policy import SandboxPolicy, bwrap_argv, unsandboxed
 from cnnkit.grading.sandbox.procs import TailReader, kill_tree
-from cnnkit.grading.sandbox.rundir import new_run_dir
+from cnnkit.grading.sandbox.rundir import discard, new_run_dir
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +228,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.has_kernel:  # reap bwrap
             await asyncio.wait_for(self.provisioner.wait(), timeout=5)
         if not restart:
-            shutil.rmtree(self.run_dir, ignore_errors=True)
+            discard(self.run_dir)
         if self._log:
             self._log.join(timeout=2)
 

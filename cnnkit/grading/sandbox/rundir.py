@@ -1,7 +1,8 @@
 """Per-grader run folders under a short temp root: kernels' connection files, sockets and spools.
 
-A SIGKILLed grader cannot clean up after itself, so whoever makes the next folder or kernel sweeps
-the folders whose grader pid is gone.
+A SIGKILLed grader cannot clean up after itself, so every kernel start and every kernel end (in any
+grader) sweeps the folders whose grader is gone; sweeping at the end too catches a grader that died
+just as another one started a kernel (dead, but not yet reaped by its parent).
 """
 
 from __future__ import annotations
@@ -25,8 +26,23 @@ def sweep_dead_runs() -> None:
     grader leaves its connection files, sockets and spool behind)."""
     for old in Path(short_tmp()).glob("cnk-*-*"):
         pid = old.name.split("-")[1]
-        if pid.isdigit() and not psutil.pid_exists(int(pid)):
+        if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.Error:  # another user's process: not ours to judge
+        return True
+
+
+def discard(folder: Path) -> None:
+    """Remove a run's folder when its kernel has ended, and sweep dead graders' folders."""
+    shutil.rmtree(folder, ignore_errors=True)
+    sweep_dead_runs()
 
 
 def new_run_dir() -> Path:
