@@ -194,3 +194,32 @@ def test_the_executor_forks_and_falls_back_to_fresh_kernels(executor, monkeypatc
         assert done.phases["imports"] > 0.5  # this one imported Keras itself
     finally:
         ex.close()
+
+
+def test_warmed_fork_servers_are_ready_before_the_first_run_and_serve_it(executor, monkeypatch):
+    ex = Executor(preload=("keras",))
+    try:
+        threads = ex.warm((), count=2)
+        assert len(threads) == 2
+        for thread in threads:
+            thread.join(timeout=300)
+        servers = list(ex._fork_servers._all)
+        assert len(servers) == 2 and all(s.service.alive for s in servers)
+        assert ex.warm((), count=2) == []  # two idle ones are there already
+        done = ex.run(new_notebook(cells=[new_code_cell("import sys; print('keras' in sys.modules)")]), {},
+                      RunLimits(cell_timeout=60))
+        assert _out(done.nb.cells[0]).strip() == "True"
+        assert done.phases["imports"] < 0.5
+        assert ex._fork_servers._all == servers  # the run took a warmed server: none was started for it
+    finally:
+        ex.close()
+    # a server that cannot start: warming it raises nothing, and the run is still graded (in a fresh kernel)
+    monkeypatch.setattr(forkserver, "ZYGOTE_ARGV", (sys.executable, "-c", "raise SystemExit('no forks here')"))
+    ex = Executor(preload=("keras",))
+    try:
+        for thread in ex.warm((), count=1):
+            thread.join(timeout=120)
+        done = ex.run(new_notebook(cells=[new_code_cell("print('graded anyway')")]), {}, RunLimits(cell_timeout=60))
+        assert _out(done.nb.cells[0]).strip() == "graded anyway" and not ex.forking
+    finally:
+        ex.close()

@@ -1,5 +1,6 @@
-"""The referee measures with oneDNN on, on every CPU (TensorFlow turns it on by default only on
-AVX-512-class CPUs; without it ``predict`` on the held-out images is several times slower)."""
+"""The referee and the notebooks' kernels run with oneDNN on, on every CPU (TensorFlow turns it on by
+default only on AVX-512-class CPUs; without it the referee's ``predict`` on the held-out images is several
+times slower and the notebooks' tests about 10% slower). An instructor's ``env`` still wins."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from cnnkit.grading.executor import Executor
+from nbformat.v4 import new_code_cell, new_notebook
+
+from cnnkit.grading.executor import Executor, RunLimits
 
 
 def _environ(pid: int) -> dict[str, str]:
@@ -23,3 +26,12 @@ def test_the_referee_process_runs_with_onednn_on_unless_told_otherwise(tmp_path,
     with Executor(sandbox=False, env=env).start_service(tmp_path) as referee:
         assert referee.request({"kind": "ping"}, timeout=120) == {"ok": True}
         assert _environ(referee.pid)["TF_ENABLE_ONEDNN_OPTS"] == expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("env, expected", [({}, "1"), ({"TF_ENABLE_ONEDNN_OPTS": "0"}, "0")],
+                         ids=["default", "instructor-override"])
+def test_a_notebook_kernel_runs_with_onednn_on_unless_told_otherwise(env, expected):
+    nb = new_notebook(cells=[new_code_cell("import os; print(os.environ.get('TF_ENABLE_ONEDNN_OPTS'))")])
+    done = Executor(sandbox=False, env=env).run(nb, {}, RunLimits(cell_timeout=60))
+    assert "".join(o.get("text", "") for o in done.nb.cells[0].outputs).strip() == expected

@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,7 @@ from cnnkit.grading import collect, integrity, report
 from cnnkit.grading.course import Course, CourseError, release, sqlite_url
 from cnnkit.grading.executor import RunLimits, make_executor, readonly_data
 from cnnkit.grading.feedback import Screen, secret_lines
-from cnnkit.grading.grade_one import BatchContext, record_submission, run_submission
+from cnnkit.grading.grade_one import BatchContext, kernel_preload, record_submission, run_submission
 from cnnkit.grading.prepare import TrustedAssignment
 from cnnkit.grading.result import Result
 
@@ -72,12 +74,36 @@ class LocalRuns:
                                        fork_server=fork_server)
         self.sandboxed = self.executor.sandboxed
 
-    def referee(self, trusted):
-        if not any(t.assignment.config.trained for t in trusted.values()):
+    def referee(self, assignments):
+        if not any(a.config.trained for a in assignments):
             return None
         from cnnkit.grading.referee.client import Referee
 
         return Referee(self.executor.start_service)
+
+    def warm(self, subs, assignments, course, referee) -> None:
+        """While the assignments are released (one nbgrader process, one core), start in the background
+        what the first submissions would wait for — a fork server per grading thread and kind of kernel,
+        the referee's TensorFlow and held-out data — and what the batch's end would: the weights digests
+        of the course's own model files (the integrity flags compare hand-ins with them)."""
+        by_name = {a.name: a for a in assignments}
+        kinds = Counter(kernel_preload(by_name[s.assignment]) for s in subs if s.assignment in by_name)
+        for preload, n in kinds.items():
+            self.executor.warm(preload, min(n, self.workers))
+        if referee is None:
+            return
+        checks = [c for a in assignments for c in a.config.trained if c.threshold is not None]
+        handed_in = any((Path(s.path) / c.file).is_file() for s in subs if s.assignment in by_name
+                        for c in by_name[s.assignment].config.trained)
+        known = [p for p in integrity.course_model_files(course, assignments) if p.is_file()] if handed_in else []
+
+        def ahead():
+            if checks:
+                referee.prepare(checks)
+            for path in known:
+                referee.digest(path)
+
+        threading.Thread(target=ahead, name="cnnkit-warm-referee", daemon=True).start()
 
     def run(self, ctx, subs):
         """Each submission's ``Graded``, in the order they complete."""
@@ -133,16 +159,18 @@ def grade_class(submissions, *, out, course: Course | None = None, assignments=N
             skipped = [s for s in subs if s.assignment not in known]
             subs = [s for s in subs if s.assignment in known]
             _keep_submitted(subs, out)
-            release(course, wanted, release_dir=tmp / "release", db_url=db_url)  # cells + hidden tests → gradebook
-            trusted = {a.name: TrustedAssignment.build(a, tmp / "release" / a.name) for a in course.assignments(wanted)}
-            referee = runs.referee(trusted)
-            ctx = BatchContext(
-                trusted=trusted, executor=runs.executor, referee=referee, db_url=db_url, out=out,
-                limits={a: run_limits(t.assignment.config, limits) for a, t in trusted.items()},
-                screen={a: Screen(secret_lines(t.source_nb), {str(course.root): "<course>", str(tmp): "<tmp>",
-                                                             str(out): "<out>"})
-                        for a, t in trusted.items()})
+            chosen = course.assignments(wanted)
+            referee = runs.referee(chosen)
             try:
+                runs.warm(subs, chosen, course, referee)
+                release(course, wanted, release_dir=tmp / "release", db_url=db_url)  # cells + hidden tests → gradebook
+                trusted = {a.name: TrustedAssignment.build(a, tmp / "release" / a.name) for a in chosen}
+                ctx = BatchContext(
+                    trusted=trusted, executor=runs.executor, referee=referee, db_url=db_url, out=out,
+                    limits={a: run_limits(t.assignment.config, limits) for a, t in trusted.items()},
+                    screen={a: Screen(secret_lines(t.source_nb), {str(course.root): "<course>", str(tmp): "<tmp>",
+                                                                 str(out): "<out>"})
+                            for a, t in trusted.items()})
                 results = []
                 for graded in _progress(runs.run(ctx, subs), len(subs), progress):
                     results.append(record_submission(ctx, graded))  # the gradebook is written here only

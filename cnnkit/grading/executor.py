@@ -16,7 +16,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from cnnkit.grading.sandbox.support import SandboxUnavailable
@@ -91,10 +91,16 @@ class Executor:
         self.forking = self._fork_servers is not None
 
     def kernel_env(self, preload=()) -> dict:
+        """The environment of every kernel and of the referee. oneDNN is on on every CPU (unless the
+        executor's ``env`` says otherwise): TensorFlow turns it on by default only on AVX-512-class CPUs,
+        and elsewhere the referee's ``predict`` runs about 2.8x slower and the notebooks' model-building
+        and training tests about 10% slower; the same kernels everywhere also make a grade depend less on
+        the grading machine."""
         from cnnkit.quiet import quiet_environment
 
-        return {"NBGRADER_EXECUTION": "autograde", "PYTHONWARNINGS": "ignore", **quiet_environment(),
-                "CNNKIT_KERNEL_PRELOAD": ",".join(dict.fromkeys([*self.preload, *preload])), **self.env}
+        return {"NBGRADER_EXECUTION": "autograde", "PYTHONWARNINGS": "ignore", "TF_ENABLE_ONEDNN_OPTS": "1",
+                **quiet_environment(), "CNNKIT_KERNEL_PRELOAD": ",".join(dict.fromkeys([*self.preload, *preload])),
+                **self.env}
 
     def _policy(self, preload=(), **kwargs):
         from cnnkit.grading.sandbox.policy import SandboxPolicy
@@ -106,6 +112,14 @@ class Executor:
             env["CNNKIT_DATA_DIR"] = str(data_root())
         kwargs.setdefault("threads", self.threads)
         return SandboxPolicy(readonly=self.readonly, env=env, **kwargs)
+
+    def warm(self, preload=(), count: int = 1) -> list[threading.Thread]:
+        """Start ``count`` fork servers for kernels that preload ``preload``, in the background (nothing
+        without them); the threads starting them. The first runs then find TensorFlow imported."""
+        if not self.forking:
+            return []
+        key = tuple(dict.fromkeys([*self.preload, *preload]))
+        return self._fork_servers.warm(key, self._policy(preload), count)
 
     def run(self, nb, files: dict[str, Path], limits: RunLimits, preload=()) -> Execution:
         """Copy ``files`` into a fresh private folder and run ``nb`` there; ``preload`` names modules the
@@ -163,16 +177,10 @@ class Executor:
     def start_service(self, inbox: Path, memory_limit_mb: int = 4096):
         """The referee: one long-lived process, its inbox read-only inside (see ``SandboxedService``). It
         answers every grading thread, one request at a time, so it gets every core: when all the threads
-        wait for it, its threads are the only ones working.
-
-        oneDNN is on for it on every CPU (unless the executor's ``env`` says otherwise): TensorFlow turns it
-        on by default only on AVX-512-class CPUs, and elsewhere ``predict`` on the held-out images runs
-        about 2.8x slower without it; the same kernels everywhere also make a measurement depend less on
-        the grading machine."""
+        wait for it, its threads are the only ones working. Its environment is the kernels' (``kernel_env``)."""
         from cnnkit.grading.sandbox.service import SandboxedService
 
         policy = self._policy(inbox=inbox, threads=os.cpu_count() or 1)
-        policy = replace(policy, env={"TF_ENABLE_ONEDNN_OPTS": "1", **policy.env})
         return SandboxedService(REFEREE_ARGV, policy, memory_limit_mb=memory_limit_mb, sandbox=self.sandboxed,
                                 run_as=self.service_as)
 

@@ -22,7 +22,7 @@ from cnnkit.grading.result import STOP_STATUS, Result
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BatchContext", "Graded", "run_submission", "record_submission", "grade_submission"]
+__all__ = ["BatchContext", "Graded", "kernel_preload", "run_submission", "record_submission", "grade_submission"]
 
 
 @dataclass
@@ -53,6 +53,11 @@ class Graded:
     digests: dict = field(default_factory=dict)   # hand-in file → weights digest
 
 
+def kernel_preload(assignment) -> tuple[str, ...]:
+    """What an assignment's kernels import before any cell: Keras (and so TensorFlow) when it uses them."""
+    return ("keras",) if assignment.config.tensorflow else ()
+
+
 def run_submission(ctx: BatchContext, student: str, assignment: str, folder: Path) -> Graded:
     """prepare (trusted) → run (sandboxed) → referee and static scans (trusted) → screened outputs.
     Touches no gradebook and writes nothing outside its temporary sandbox folder."""
@@ -69,8 +74,8 @@ def run_submission(ctx: BatchContext, student: str, assignment: str, folder: Pat
         graded.answers = prepared.answers
         _review(trusted, prepared, result)
         t = time.monotonic()
-        preload = ("keras",) if trusted.assignment.config.tensorflow else ()
-        execution = ctx.executor.run(prepared.nb, prepared.files, ctx.limits[assignment], preload)
+        execution = ctx.executor.run(prepared.nb, prepared.files, ctx.limits[assignment],
+                                     kernel_preload(trusted.assignment))
         phases.update(execution.phases or {"run": time.monotonic() - t})
         nb = execution.nb
         if execution.stopped:

@@ -19,13 +19,14 @@ __all__ = ["flag", "course_model_files"]
 MIN_ANSWERS, MIN_CHARACTERS = 3, 400
 
 
-def course_model_files(course, trusted) -> dict[Path, str]:
-    """The course's own model files a student could copy → how to name them in a flag."""
+def course_model_files(course, assignments) -> dict[Path, str]:
+    """The course's own model files a student could copy (those of ``assignments``, and the sample
+    class's) → how to name them in a flag."""
     files = {}
-    for name, t in trusted.items():
-        for check in t.assignment.config.trained:
+    for a in assignments:
+        for check in a.config.trained:
             for model in (check.threshold.models if check.threshold else ()):
-                files[t.assignment.folder / model] = f"the course's calibration model {name}/{model}"
+                files[a.folder / model] = f"the course's calibration model {a.name}/{model}"
     models = course.examples / "models"
     if models.is_dir():
         for path in sorted(models.rglob("*.keras")):
@@ -44,7 +45,7 @@ def _same_models(by_key, ctx, course) -> None:
         return
     known, owner = {}, {}
     models = course.examples / "models"
-    for path, label in course_model_files(course, ctx.trusted).items():
+    for path, label in course_model_files(course, [t.assignment for t in ctx.trusted.values()]).items():
         if path.is_file():
             digest = ctx.referee.digest(path)
             if digest:

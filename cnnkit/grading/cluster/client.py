@@ -100,11 +100,14 @@ class DaskRuns:
             raise ClusterError(f"{len(refusals)} of {len(answers)} Dask workers cannot sandbox a notebook, so "
                                f"nothing was graded:\n{lines}")
 
-    def referee(self, trusted: dict):
+    def referee(self, assignments):
         """What the batch's integrity flags ask of a referee (weights digests), done by a worker."""
-        if not any(t.assignment.config.trained for t in trusted.values()):
+        if not any(a.config.trained for a in assignments):
             return None
         return ClusterReferee(self.client, self.sandboxed)
+
+    def warm(self, subs, assignments, course, referee) -> None:
+        """Nothing to start ahead here: each worker keeps its own fork servers and referee between batches."""
 
     def run(self, ctx, subs):
         """Each submission's ``Graded``, in the order they complete."""

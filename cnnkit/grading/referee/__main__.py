@@ -1,6 +1,7 @@
 """``python -m cnnkit.grading.referee``: the referee service — one JSON request per line on stdin, one
 JSON reply per line on stdout (``cnnkit.grading.sandbox.service.serve``). Started once per grading run,
-in its own sandbox; TensorFlow starts quietly, and only when the first model arrives."""
+in its own sandbox; TensorFlow starts quietly, when the grader asks it to prepare (while the assignments
+are released) or when the first model arrives."""
 
 from __future__ import annotations
 

@@ -47,6 +47,7 @@ class Referee:
         self._ids = itertools.count()
         self._lock = threading.Lock()
         self._copied: dict[Path, str] = {}
+        self._digests: dict[str, str | None] = {}   # file content hash → weights digest
 
     @property
     def inbox(self) -> Path:
@@ -55,8 +56,7 @@ class Referee:
     def _into_inbox(self, path: Path) -> str:
         """Copy ``path`` into the inbox (named by content, so equal files are copied once); the path the
         referee sees it at."""
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:24]
-        return self._service.put(path, f"{digest}.keras")
+        return self._service.put(path, f"{_content_hash(path)}.keras")
 
     def _reference(self, path: Path) -> str:
         path = Path(path).resolve()
@@ -64,22 +64,30 @@ class Referee:
             self._copied[path] = self._into_inbox(path)
         return self._copied[path]
 
+    def prepare(self, checks) -> bool:
+        """Start TensorFlow and load the held-out data these checks measure on, ahead of the first model
+        (``grade_class`` asks while it releases the assignments); whether that went well."""
+        request = {"kind": "prepare", "checks": [_data_fields(c) for c in checks]}
+        return bool(self._ask(request).get("ok"))
+
     def measure(self, check: TrainedCheck, model: Path, reference: Path | None) -> Verdict:
         """Load ``model`` safely, compare it with ``reference`` (if any), measure accuracy against the pass mark."""
         if check.threshold is None:
             return Verdict(False, f"{check.test}: no calibrated pass mark for {check.file} — the instructor "
                                   "runs `cnnkit assignment calibrate` (the grader cannot grade this check)")
-        request = {"kind": "measure", "model": self._into_inbox(model), "name": check.file, "dataset": check.dataset,
-                   "split": check.split, "preprocess": check.preprocess, "image_size": check.image_size,
-                   "resize": check.resize, "classes": list(check.classes) if check.classes else None,
+        request = {"kind": "measure", "model": self._into_inbox(model), "name": check.file, **_data_fields(check),
                    "threshold": check.threshold.value,
                    "reference": self._reference(reference) if reference else None}
         return Verdict.from_reply(self._ask(request))
 
     def digest(self, model: Path) -> str | None:
-        """The weights digest of a model file (None if it cannot be loaded safely)."""
-        reply = self._ask({"kind": "digest", "model": self._into_inbox(model)})
-        return reply.get("digest") if reply.get("ok") else None
+        """The weights digest of a model file (None if it cannot be loaded safely); a file with the same
+        bytes is loaded once per run."""
+        key = _content_hash(model)
+        if key not in self._digests:
+            reply = self._ask({"kind": "digest", "model": self._into_inbox(model)})
+            self._digests[key] = reply.get("digest") if reply.get("ok") else None
+        return self._digests[key]
 
     def _ask(self, request: dict) -> dict:
         with self._lock:  # one request at a time: the referee is a single process
@@ -101,3 +109,14 @@ class Referee:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _content_hash(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:24]
+
+
+def _data_fields(check: TrainedCheck) -> dict:
+    """The fields of a request that say which held-out images a check measures on."""
+    return {"dataset": check.dataset, "split": check.split, "preprocess": check.preprocess,
+            "image_size": check.image_size, "resize": check.resize,
+            "classes": list(check.classes) if check.classes else None}

@@ -46,6 +46,8 @@ class Measurer:
             return {"ok": True}
         if kind == "digest":
             return self._digest(request)
+        if kind == "prepare":
+            return self._prepare(request)
         if kind != "measure":
             return {"ok": False, "message": f"unknown request kind {kind!r}"}
         start = time.monotonic()
@@ -53,7 +55,8 @@ class Measurer:
         verdict["seconds"] = round(time.monotonic() - start, 3)
         return verdict
 
-    def _load(self, path: str):
+    @staticmethod
+    def _start_keras():
         import sys
 
         if "tensorflow" not in sys.modules:  # the referee process: start TensorFlow without its C++ chatter
@@ -64,13 +67,27 @@ class Measurer:
 
         import cnnkit.layers  # noqa: F401 — registers cnnkit's serializable layers
 
-        return keras.saving.load_model(path, compile=False, safe_mode=True)
+        return keras
+
+    def _load(self, path: str):
+        return self._start_keras().saving.load_model(path, compile=False, safe_mode=True)
 
     def _digest(self, request: dict) -> dict:
         try:
             return {"ok": True, "digest": weights_digest(self._load(request["model"]))}
         except Exception as exc:
             return {"ok": False, "message": f"{type(exc).__name__}: {str(exc)[:300]}"}
+
+    def _prepare(self, request: dict) -> dict:
+        """Start TensorFlow and load the held-out data of ``request["checks"]`` (each a measure request's
+        dataset fields) before the first model arrives, so no submission waits for them."""
+        try:
+            self._start_keras()
+            for check in request.get("checks", []):
+                self._dataset(check)
+        except Exception as exc:  # measuring reports it again, for the submission it concerns
+            return {"ok": False, "message": f"{type(exc).__name__}: {str(exc)[:300]}"}
+        return {"ok": True}
 
     def _dataset(self, request: dict):
         from cnnkit.data import load

@@ -10,6 +10,7 @@ thread at most; a server starts on its first run and lives until the batch ends.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -24,6 +25,8 @@ import psutil
 from cnnkit.grading.sandbox.policy import SPOOL, SandboxPolicy, sandbox_env
 from cnnkit.grading.sandbox.rundir import discard, new_run_dir, sweep_dead_runs
 from cnnkit.grading.sandbox.service import SandboxedService
+
+log = logging.getLogger(__name__)
 
 ZYGOTE_ARGV = (sys.executable, "-m", "cnnkit.grading.sandbox.zygote")
 #: the fork server's first answer comes after TensorFlow is imported: slow on a loaded machine
@@ -192,6 +195,21 @@ class ForkServers:
             self._all.append(server)
         return server
 
+    def warm(self, key, policy: SandboxPolicy, count: int) -> list[threading.Thread]:
+        """Start up to ``count`` idle servers of this kind in the background (what a grading thread would
+        otherwise wait for on its first run); the threads that start them. A server that fails to start
+        here is tried again, and given up for fresh kernels, when a run takes it."""
+        with self._lock:
+            idle = self._idle.setdefault(key, [])
+            new = [ForkServer(policy, bwrap=self.bwrap) for _ in range(max(0, count - len(idle)))]
+            idle.extend(new)
+            self._all.extend(new)
+        threads = [threading.Thread(target=_start_quietly, args=(server,), name="cnnkit-warm-fork-server", daemon=True)
+                   for server in new]
+        for thread in threads:
+            thread.start()
+        return threads
+
     def give(self, key, server: ForkServer) -> None:
         with self._lock:
             self._idle.setdefault(key, []).append(server)
@@ -201,3 +219,10 @@ class ForkServers:
             servers, self._all, self._idle = self._all, [], {}
         for server in servers:
             server.close()
+
+
+def _start_quietly(server: ForkServer) -> None:
+    try:
+        server.start()
+    except Exception as error:  # the run that takes this server tries again and falls back if it must
+        log.info("warming a fork server failed (%s); the first run that takes it starts it again", error)
