@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from nbformat.v4 import new_code_cell, new_notebook
 
 from cnnkit.grading.executor import Executor, RunLimits

@@ -82,19 +82,20 @@ class LocalRuns:
         return Referee(self.executor.start_service)
 
     def warm(self, subs, assignments, course, referee) -> None:
-        """While the assignments are released (one nbgrader process, one core), start in the background
-        what the first submissions would wait for — a fork server per grading thread and kind of kernel,
-        the referee's TensorFlow and held-out data — and what the batch's end would: the weights digests
-        of the course's own model files (the integrity flags compare hand-ins with them)."""
+        """While the assignments of ``subs`` (``assignments``) are released (one nbgrader process, one core),
+        start in the background what the first submissions would wait for — a fork server per grading
+        thread and kind of kernel, the referee's TensorFlow and held-out data — and what the batch's end
+        would: the weights digests of the course's own model files (the integrity flags compare hand-ins
+        with them)."""
         by_name = {a.name: a for a in assignments}
-        kinds = Counter(kernel_preload(by_name[s.assignment]) for s in subs if s.assignment in by_name)
+        kinds = Counter(kernel_preload(by_name[s.assignment]) for s in subs)
         for preload, n in kinds.items():
             self.executor.warm(preload, min(n, self.workers))
         if referee is None:
             return
         checks = [c for a in assignments for c in a.config.trained if c.threshold is not None]
-        handed_in = any((Path(s.path) / c.file).is_file() for s in subs if s.assignment in by_name
-                        for c in by_name[s.assignment].config.trained)
+        handed_in = any((Path(s.path) / c.file).is_file()
+                        for s in subs for c in by_name[s.assignment].config.trained)
         known = [p for p in integrity.course_model_files(course, assignments) if p.is_file()] if handed_in else []
 
         def ahead():
@@ -163,7 +164,8 @@ def grade_class(submissions, *, out, course: Course | None = None, assignments=N
             referee = runs.referee(chosen)
             try:
                 runs.warm(subs, chosen, course, referee)
-                release(course, wanted, release_dir=tmp / "release", db_url=db_url)  # cells + hidden tests → gradebook
+                # the cells and hidden tests, into the gradebook
+                release(course, wanted, release_dir=tmp / "release", db_url=db_url)
                 trusted = {a.name: TrustedAssignment.build(a, tmp / "release" / a.name) for a in chosen}
                 ctx = BatchContext(
                     trusted=trusted, executor=runs.executor, referee=referee, db_url=db_url, out=out,

@@ -209,5 +209,5 @@ def release(course: Course, names=None, *, release_dir=None, db_url=None) -> lis
             failed = {*re.findall(r"error processing assignment '([^']+)'", log),
                       *(Path(p).name for p in re.findall(r"Removing failed assignment: (\S+)", log))}
             which = ", ".join(sorted(failed)) or ", ".join(a.name for a in assignments)
-            raise RuntimeError(f"nbgrader generate_assignment failed for {which}:\n{done.stdout}{done.stderr}")
+            raise RuntimeError(f"nbgrader generate_assignment failed for {which}:\n{log}")
     return [release_dir / a.name for a in assignments]

@@ -99,8 +99,12 @@ class Executor:
         from cnnkit.quiet import quiet_environment
 
         return {"NBGRADER_EXECUTION": "autograde", "PYTHONWARNINGS": "ignore", "TF_ENABLE_ONEDNN_OPTS": "1",
-                **quiet_environment(), "CNNKIT_KERNEL_PRELOAD": ",".join(dict.fromkeys([*self.preload, *preload])),
+                **quiet_environment(), "CNNKIT_KERNEL_PRELOAD": ",".join(self._preloads(preload)),
                 **self.env}
+
+    def _preloads(self, preload=()) -> tuple[str, ...]:
+        """The modules a kernel imports first: the executor's, then the run's, each once (a fork server's key)."""
+        return tuple(dict.fromkeys([*self.preload, *preload]))
 
     def _policy(self, preload=(), **kwargs):
         from cnnkit.grading.sandbox.policy import SandboxPolicy
@@ -118,7 +122,7 @@ class Executor:
         without them); the threads starting them. The first runs then find TensorFlow imported."""
         if not self.forking:
             return []
-        key = tuple(dict.fromkeys([*self.preload, *preload]))
+        key = self._preloads(preload)
         return self._fork_servers.warm(key, self._policy(preload), count)
 
     def run(self, nb, files: dict[str, Path], limits: RunLimits, preload=()) -> Execution:
@@ -135,7 +139,7 @@ class Executor:
             from cnnkit.grading.sandbox.execute import SandboxError
             from cnnkit.grading.sandbox.service import ServiceError
 
-            key = tuple(dict.fromkeys([*self.preload, *preload]))
+            key = self._preloads(preload)
             server = forks.take(key, self._policy(preload))
             slot = None
             try:

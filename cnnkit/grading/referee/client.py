@@ -53,10 +53,10 @@ class Referee:
     def inbox(self) -> Path:
         return self._inbox
 
-    def _into_inbox(self, path: Path) -> str:
+    def _into_inbox(self, path: Path, content_hash: str | None = None) -> str:
         """Copy ``path`` into the inbox (named by content, so equal files are copied once); the path the
         referee sees it at."""
-        return self._service.put(path, f"{_content_hash(path)}.keras")
+        return self._service.put(path, f"{content_hash or _content_hash(path)}.keras")
 
     def _reference(self, path: Path) -> str:
         path = Path(path).resolve()
@@ -85,7 +85,7 @@ class Referee:
         bytes is loaded once per run."""
         key = _content_hash(model)
         if key not in self._digests:
-            reply = self._ask({"kind": "digest", "model": self._into_inbox(model)})
+            reply = self._ask({"kind": "digest", "model": self._into_inbox(model, key)})
             self._digests[key] = reply.get("digest") if reply.get("ok") else None
         return self._digests[key]
 
