@@ -20,6 +20,7 @@ from pathlib import Path
 
 from cnnkit.checks.assignment import CONFIG_NAME, AssignmentConfig, load_config
 from cnnkit.grading.authoring.pairing import TEXT_SUFFIX, Pair
+from cnnkit.grading.gradebook import create_gradebook
 
 __all__ = ["COURSE_ID", "INSTRUCTOR_DIR", "Course", "Assignment", "CourseError", "configure", "config_text",
            "nbgrader", "sqlite_url", "ensure_tools_on_path", "release"]
@@ -194,6 +195,7 @@ def release(course: Course, names=None, *, release_dir=None, db_url=None) -> lis
         a.pair.require_in_sync()
     with tempfile.TemporaryDirectory(prefix="cnnkit-release-") as tmp:
         url = db_url or sqlite_url(Path(tmp) / "gradebook.db")
+        create_gradebook(url)  # here, so nbgrader finds it made and starts no `alembic` process
         # One nbgrader process releases them all: its start-up (about 5 s, mostly imports) is paid once,
         # not per assignment. Its source is a folder of links to just the wanted assignments, so the
         # assignment glob "*" means exactly those.

@@ -181,18 +181,19 @@ def _exporter():
     templates, which took longer than rendering a page."""
     exporter = getattr(_LOCAL, "exporter", None)
     if exporter is None:
-        from nbconvert.exporters import HTMLExporter
         from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
         from traitlets.config import Config
 
         import nbgrader
+
+        from cnnkit.grading.feedback_html import FeedbackExporter
 
         base = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
         config = Config()
         config.HTMLExporter.template_name = "feedback"
         config.HTMLExporter.extra_template_basedirs = [str(base / "templates")]
         config.HTMLExporter.extra_template_paths = [str(base / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
-        exporter = HTMLExporter(config=config)
+        exporter = FeedbackExporter(config=config)
         exporter.register_preprocessor(HideHiddenTests(), enabled=True)
         exporter.register_preprocessor(CSSHTMLHeaderPreprocessor(), enabled=True)
         _LOCAL.exporter = exporter
