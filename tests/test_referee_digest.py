@@ -50,9 +50,16 @@ def test_the_file_digest_is_the_loaded_models_and_ignores_names_and_the_optimize
     twin.set_weights(weights)
     twin.save(tmp_path / "nudged.keras")
     assert file_digest(tmp_path / "nudged.keras")[0] != digest
-    # not a .keras file: None, and the caller loads it to say what is wrong
+    # not a .keras file, or a zip bomb: None, and the caller loads it, which says what is wrong
     (tmp_path / "junk.keras").write_bytes(b"not a zip")
     assert file_digest(tmp_path / "junk.keras") is None
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "trained.keras") as good, \
+            zipfile.ZipFile(tmp_path / "bomb.keras", "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("config.json", b" " * (80 * 2**20))  # 80 MB of spaces pack into a few kB
+        bomb.writestr("model.weights.h5", good.read("model.weights.h5"))
+    assert file_digest(tmp_path / "bomb.keras") is None
 
 
 @pytest.mark.slow
@@ -83,3 +90,20 @@ def test_a_file_measured_before_is_answered_without_loading_it_again(tmp_path):
     third = measurer.handle({"kind": "measure", "model": str(tmp_path / "eve.keras"), **CHECK})
     assert not third.get("cached") and third["digest"] == first["digest"]
     assert loads[-1] == "eve.keras"
+
+
+@pytest.mark.slow
+def test_the_referees_predict_is_kerass_for_every_output_structure():
+    import keras
+
+    from cnnkit.grading.referee.measure import _predict
+
+    inputs = keras.Input((4,))
+    main, aux = keras.layers.Dense(3, activation="softmax")(inputs), keras.layers.Dense(2)(inputs)
+    x = np.random.default_rng(0).random((2500, 4), dtype=np.float32)  # the last batch is short: padded, cut
+    for outputs in (main, [main, aux], {"main": main, "aux": aux}):
+        model = keras.Model(inputs, outputs)
+        got, want = _predict(model, x, 1000), model.predict(x, batch_size=1000, verbose=0)
+        assert keras.tree.flatten(keras.tree.map_structure(
+            lambda g, w: g.shape == w.shape and np.allclose(g, w, atol=1e-6), got, want)) == \
+            [True] * len(keras.tree.flatten(want))

@@ -23,6 +23,8 @@ __all__ = ["Measurer", "file_digest", "weights_digest"]
 
 #: where a ``.keras`` file keeps its weights, and its architecture
 _WEIGHTS, _CONFIG = "model.weights.h5", "config.json"
+#: a member unpacking past this, and to far more than it stores, may be a zip bomb: Keras's loader refuses it
+_UNPACKED_FLOOR, _EXPANSION = 64 * 2**20, 20
 
 
 def _digest_of(arrays) -> str:
@@ -49,6 +51,10 @@ def file_digest(path) -> tuple[str, str] | None:
 
     try:
         with zipfile.ZipFile(path) as archive:
+            for member in (_CONFIG, _WEIGHTS):
+                info = archive.getinfo(member)
+                if info.file_size > max(_UNPACKED_FLOOR, _EXPANSION * info.compress_size):
+                    return None
             config = hashlib.sha256(archive.read(_CONFIG)).hexdigest()
             arrays = []
             with archive.open(_WEIGHTS) as raw, h5py.File(raw, "r") as weights:
@@ -179,7 +185,7 @@ class Measurer:
         verdict["architecture"] = True
         x, y = self._dataset(request)
         try:
-            outputs = model.predict(x, batch_size=int(request.get("batch_size", 1000)), verbose=0)
+            outputs = _predict(model, x, int(request.get("batch_size", 1000)))
         except Exception as exc:
             verdict.update(ok=False, message=f"'{name}' could not be run on the held-out images "
                                              f"({type(exc).__name__}: {str(exc)[:200]})")
@@ -218,6 +224,22 @@ class Measurer:
     def _remember(self, key: tuple, verdict: dict) -> dict:
         self._verdicts[key] = verdict
         return verdict
+
+
+def _predict(model, x, batch_size: int):
+    """``model.predict`` without its ``tf.data`` pipeline, batch by batch: the same outputs, and on 2 cores
+    it kept both busy where ``predict`` now and then ran on one (ResNet-14 on 10,000 images: 5 s, not 10)."""
+    import keras
+
+    parts = []
+    for start in range(0, len(x), batch_size):
+        batch = x[start:start + batch_size]
+        short = batch_size - len(batch) if len(x) > batch_size else 0
+        if short:  # the last batch padded to the others' size: one traced function serves every batch
+            batch = np.concatenate([batch, np.zeros((short, *batch.shape[1:]), batch.dtype)])
+        out = model.predict_on_batch(batch)
+        parts.append(keras.tree.map_structure(lambda o: np.asarray(o)[:len(o) - short], out))
+    return keras.tree.map_structure(lambda *batches: np.concatenate(batches), *parts)
 
 
 def _architecture(model) -> str:
