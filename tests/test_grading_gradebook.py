@@ -35,3 +35,7 @@ def test_the_gradebook_is_nbgraders_own(tmp_path, monkeypatch):
     assert create_gradebook(ours) is False  # a gradebook with tables is left alone
     with Gradebook(ours) as gb:
         assert [s.id for s in gb.students] == ["ada"]
+    # a gradebook in a folder that does not exist yet (the Gradescope export's): the folder is made
+    nested = sqlite_url(tmp_path / "course" / "gradebook.db")
+    assert create_gradebook(nested) is True
+    assert _schema(nested) == _schema(theirs)

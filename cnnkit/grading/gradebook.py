@@ -22,9 +22,14 @@ def newest_revision() -> str:
 def create_gradebook(db_url: str) -> bool:
     """Make ``db_url`` a new, stamped nbgrader gradebook unless it holds tables already (then it is left
     alone: nbgrader's own ``Gradebook`` opens it as it is). Whether it created one."""
-    from nbgrader.api import Base
-    from sqlalchemy import create_engine, inspect, text
+    from pathlib import Path
 
+    from nbgrader.api import Base
+    from sqlalchemy import create_engine, inspect, make_url, text
+
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)  # SQLite makes the file, not its folder
     engine = create_engine(db_url, future=True)
     try:
         if inspect(engine).get_table_names():
