@@ -63,17 +63,20 @@ class _RememberedHighlight(Highlight2HTML):
 class FeedbackExporter(HTMLExporter):
     """``HTMLExporter`` whose pages are the same, made faster (see the module docstring)."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._highlighters: dict = {}   # pygments lexer name → its remembering highlighter
+
     def from_notebook_node(self, nb, resources=None, **kw):
         # what HTMLExporter.from_notebook_node does, with the highlighter remembered and without the
         # BeautifulSoup pass (``accessible`` makes its edits)
         info = nb.metadata.get("language_info", {})
         lexer = info.get("pygments_lexer", info.get("name", None))
-        highlighters = self.__dict__.setdefault("_cnnkit_highlighters", {})
-        if lexer not in highlighters:
-            highlighters[lexer] = self.filters.get("highlight_code") or _RememberedHighlight(pygments_lexer=lexer,
-                                                                                          parent=self)
+        if lexer not in self._highlighters:
+            self._highlighters[lexer] = self.filters.get("highlight_code") or _RememberedHighlight(
+                pygments_lexer=lexer, parent=self)
         resources = self._init_resources(resources)
-        self.register_filter("highlight_code", highlighters[lexer])
+        self.register_filter("highlight_code", self._highlighters[lexer])
         self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
                                                                        parent=self, resources=resources))
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
