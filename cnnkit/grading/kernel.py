@@ -28,6 +28,8 @@ import warnings
 from ipykernel.ipkernel import IPythonKernel
 
 from cnnkit.grading.cell_ids import PROVIDED_ID_PREFIX, TEST_ID_PREFIX
+from cnnkit.grading.module_files import real_path, remember_imported
+
 #: modules whose attributes and function code are restored before every test
 PROTECTED_MODULES = ("cnnkit", "numpy", "math")
 PRELOAD_ENV = "CNNKIT_KERNEL_PRELOAD"
@@ -77,7 +79,7 @@ class _Snapshot:
         cwd = os.path.realpath(os.getcwd())
         for name, module in list(sys.modules.items()):
             origin = getattr(module, "__file__", None) or ""
-            if origin and os.path.realpath(origin).startswith(cwd + os.sep):
+            if origin and real_path(origin).startswith(cwd + os.sep):
                 del sys.modules[name]  # a module the notebook's own folder provided: never for tests
         for name, module in self.modules.items():
             sys.modules[name] = module
@@ -214,6 +216,7 @@ def preload() -> None:
             __import__(name)
         except ImportError:
             pass
+    remember_imported()
 
 
 def main() -> None:
