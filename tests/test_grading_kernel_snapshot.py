@@ -40,12 +40,12 @@ SCRIPT = textwrap.dedent("""
         second = list(resolved)
         resolved.clear()
         snap.restore()
-    print(json.dumps({"modules": len(sys.modules), "preload": preload, "first": first, "second": second, "third": resolved,
-                      "dropped": "answer_helpers" not in sys.modules}))
+    print(json.dumps({"modules": len(sys.modules), "preload": preload, "first": first, "second": second,
+                      "third": resolved, "dropped": "answer_helpers" not in sys.modules}))
 """)
 
 
-def test_restore_resolves_only_new_module_files_and_still_drops_the_notebook_folders_own(tmp_path):
+def test_restore_resolves_each_module_file_once_and_still_drops_the_notebook_folders_modules(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=120)
