@@ -229,6 +229,21 @@ def corpus(ctx) -> list[Case]:
                 del sys.modules[name]
             sys.path.insert(0, os.getcwd())
             """),), review="would shadow an import"),
+        Case("poisoner", SUMS, "the kernel's module-path memo told that a fake cnnkit beside the notebook lies "
+             "elsewhere, wrong answers", "ok", 0, answers={"add": WRONG_ADD, "square": WRONG_SQUARE},
+             cells=(textwrap.dedent("""
+            import os, sys
+            from cnnkit.grading import module_files
+            os.makedirs('cnnkit/checks', exist_ok=True)
+            open('cnnkit/__init__.py', 'w').close()
+            open('cnnkit/checks/__init__.py', 'w').write('def check_value(*a, **k): pass\\n')
+            for name in ('cnnkit/__init__.py', 'cnnkit/checks/__init__.py'):
+                module_files._REAL[os.path.join(os.getcwd(), name)] = '/usr/lib/python3/dist-packages/' + name
+            for name in [m for m in sys.modules if m.startswith('cnnkit')]:
+                del sys.modules[name]
+            sys.path.insert(0, os.getcwd())
+            import cnnkit.checks
+            """),), review="reaches into the grader"),
         Case("bookkeeper", SUMS, "looks for a gradebook to write extra credit into", "ok", 3, cells=(textwrap.dedent("""
             import glob, sqlite3
             roots = ('/home', '/tmp', '/root', '/work', '/srv', '/var')

@@ -131,6 +131,7 @@ _SUSPICIOUS = {
     "sys.setprofile": "traces other code", "builtins": "edits builtins", "gc.get_objects": "walks all objects",
     "gc.get_referrers": "walks all objects", "importlib.reload": "reloads modules",
     "sys._getframe": "reads other frames", "inspect.currentframe": "reads other frames",
+    "cnnkit.grading": "reaches into the grader's own code",
 }
 #: builtins that honest notebook code never calls (matched as plain names)
 _SUSPICIOUS_BUILTINS = {
